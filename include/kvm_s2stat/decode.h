@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * kvm-s2stat: the one decoder of arm64 stage-2 descriptors and KVM stage-2 prot values.
+ *
+ * Pure C (no kernel or libc calls), shared by the kernel module and the userspace CLI and
+ * unit-tested on the build host against the Arm ARM encodings (tests/unit/test_decode.c).
+ *
+ * References: Arm ARM (DDI 0487) D8.3 "Translation table descriptor formats", D8.6.5 "Stage 2
+ * memory type and Cacheability attributes when FEAT_S2FWB is disabled/enabled", D8.4.2
+ * "Stage 2 access permissions", D8.4.3 (FEAT_XNX execute-never).
+ */
+#ifndef KVM_S2STAT_DECODE_H
+#define KVM_S2STAT_DECODE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+typedef u64 s2_u64;
+typedef u32 s2_u32;
+#else
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint64_t s2_u64;
+typedef uint32_t s2_u32;
+#endif
+
+/*
+ * Coarse attribute classes counted by kvm-s2stat.  These are the three stage-2 choices KVM
+ * makes for device memory: DEVICE_nGnRE (Linux <= 6.8 for all device memory, 6.9+ without
+ * VM_ALLOW_ANY_UNCACHED), NORMAL_NC (vfio-pci BARs since 6.9) and NORMAL (cacheable, e.g.
+ * Grace device memory since 6.17 and all RAM).
+ */
+enum s2_attr {
+	S2_ATTR_DEVICE = 0,
+	S2_ATTR_NC = 1,
+	S2_ATTR_NORMAL = 2,
+	S2_ATTR_NR = 3,
+};
+
+/* Fine memory types a stage-2 MemAttr[3:0] field can encode. */
+enum s2_mt {
+	S2_MT_DEVICE_nGnRnE = 0,
+	S2_MT_DEVICE_nGnRE,
+	S2_MT_DEVICE_nGRE,
+	S2_MT_DEVICE_GRE,
+	S2_MT_NORMAL_NC,	/* Normal, inner and outer Non-cacheable */
+	S2_MT_NORMAL_WT,	/* Normal, inner and outer Write-Through */
+	S2_MT_NORMAL_WB,	/* Normal, inner and outer Write-Back (non-FWB encoding) */
+	S2_MT_NORMAL_MIXED,	/* Normal, inner and outer cacheability differ */
+	S2_MT_FWB_WB,		/* FWB: forced Normal Write-Back (KVM's RAM with FWB) */
+	S2_MT_FWB_S1,		/* FWB: the stage-1 attributes are used */
+	S2_MT_RESERVED,
+	S2_MT_NR,
+};
+
+static const char * const s2_attr_names[S2_ATTR_NR] = {
+	[S2_ATTR_DEVICE] = "DEVICE_nGnRE",
+	[S2_ATTR_NC] = "NORMAL_NC",
+	[S2_ATTR_NORMAL] = "NORMAL",
+};
+
+static const char * const s2_mt_names[S2_MT_NR] = {
+	[S2_MT_DEVICE_nGnRnE] = "DEVICE_nGnRnE",
+	[S2_MT_DEVICE_nGnRE] = "DEVICE_nGnRE",
+	[S2_MT_DEVICE_nGRE] = "DEVICE_nGRE",
+	[S2_MT_DEVICE_GRE] = "DEVICE_GRE",
+	[S2_MT_NORMAL_NC] = "NORMAL_NC",
+	[S2_MT_NORMAL_WT] = "NORMAL_WT",
+	[S2_MT_NORMAL_WB] = "NORMAL_WB",
+	[S2_MT_NORMAL_MIXED] = "NORMAL_MIXED",
+	[S2_MT_FWB_WB] = "NORMAL_FWB_WB",
+	[S2_MT_FWB_S1] = "NORMAL_FWB_S1",
+	[S2_MT_RESERVED] = "RESERVED",
+};
+
+static inline const char *s2_attr_name(unsigned int attr)
+{
+	return attr < S2_ATTR_NR ? s2_attr_names[attr] : "?";
+}
+
+static inline const char *s2_mt_name(unsigned int mt)
+{
+	return mt < S2_MT_NR ? s2_mt_names[mt] : "?";
+}
+
+/* s2_attr_parse() - name to enum s2_attr; returns -1 for an unknown name. */
+static inline int s2_attr_parse(const char *s)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < S2_ATTR_NR; i++) {
+		const char *n = s2_attr_names[i];
+
+		for (j = 0; n[j] && s[j] == n[j]; j++)
+			;
+		if (!n[j] && !s[j])
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Normal-memory cacheability of a 2-bit non-FWB MemAttr half (outer [3:2] or inner [1:0]). */
+#define S2_CACHE_NC	1
+#define S2_CACHE_WT	2
+#define S2_CACHE_WB	3
+
+/**
+ * s2_memattr_mt() - decode a stage-2 MemAttr[3:0] value.
+ * @memattr: descriptor bits [5:2] (shifted down to [3:0]).
+ * @fwb: HCR_EL2.FWB is set for this stage-2 table (FEAT_S2FWB in use).
+ */
+static inline enum s2_mt s2_memattr_mt(unsigned int memattr, bool fwb)
+{
+	unsigned int outer = (memattr >> 2) & 3, inner = memattr & 3;
+
+	memattr &= 0xf;
+	if (fwb) {
+		if (memattr & 0x8)		/* MemAttr[3] is RES0 with FWB */
+			return S2_MT_RESERVED;
+		if (!(memattr & 0x4))		/* 0b00xx: Device, [1:0] = type */
+			return (enum s2_mt)(S2_MT_DEVICE_nGnRnE + inner);
+		switch (memattr & 3) {
+		case 1:
+			return S2_MT_NORMAL_NC;	/* 0b0101 (stage-1 Device stays Device) */
+		case 2:
+			return S2_MT_FWB_WB;	/* 0b0110 */
+		case 3:
+			return S2_MT_FWB_S1;	/* 0b0111 */
+		default:
+			return S2_MT_RESERVED;	/* 0b0100 */
+		}
+	}
+	if (outer == 0)				/* 0b00xx: Device, [1:0] = type */
+		return (enum s2_mt)(S2_MT_DEVICE_nGnRnE + inner);
+	if (inner == 0)				/* Normal with inner 0b00: reserved */
+		return S2_MT_RESERVED;
+	if (outer != inner)
+		return S2_MT_NORMAL_MIXED;
+	return outer == S2_CACHE_NC ? S2_MT_NORMAL_NC :
+	       outer == S2_CACHE_WT ? S2_MT_NORMAL_WT : S2_MT_NORMAL_WB;
+}
+
+/*
+ * s2_mt_attr() - the coarse class of a fine memory type: any Device type is DEVICE, Normal
+ * Non-cacheable is NC, everything cacheable (WB, WT, mixed, FWB forced WB, FWB "use stage 1")
+ * is NORMAL.  Returns S2_ATTR_NR for a reserved encoding.
+ */
+static inline enum s2_attr s2_mt_attr(enum s2_mt mt)
+{
+	switch (mt) {
+	case S2_MT_DEVICE_nGnRnE:
+	case S2_MT_DEVICE_nGnRE:
+	case S2_MT_DEVICE_nGRE:
+	case S2_MT_DEVICE_GRE:
+		return S2_ATTR_DEVICE;
+	case S2_MT_NORMAL_NC:
+		return S2_ATTR_NC;
+	case S2_MT_NORMAL_WT:
+	case S2_MT_NORMAL_WB:
+	case S2_MT_NORMAL_MIXED:
+	case S2_MT_FWB_WB:
+	case S2_MT_FWB_S1:
+		return S2_ATTR_NORMAL;
+	default:
+		return S2_ATTR_NR;
+	}
+}
+
+/*
+ * s2_attr_memattr() - the MemAttr[3:0] value KVM programs for a class (arch/arm64/include/
+ * asm/memory.h MT_S2_* and MT_S2_FWB_*): Device-nGnRE 0x1, Normal-NC 0x5, Normal 0xf without
+ * FWB (outer and inner WB) or 0x6 with FWB (forced WB).
+ */
+static inline unsigned int s2_attr_memattr(enum s2_attr attr, bool fwb)
+{
+	switch (attr) {
+	case S2_ATTR_DEVICE:
+		return 0x1;
+	case S2_ATTR_NC:
+		return 0x5;
+	default:
+		return fwb ? 0x6 : 0xf;
+	}
+}
+
+/* ---- descriptors ---- */
+
+#define S2_DESC_VALID		(1ULL << 0)
+#define S2_DESC_TYPE		(1ULL << 1)	/* table (level < 3) or page (level 3) */
+#define S2_DESC_MEMATTR_SHIFT	2
+#define S2_DESC_S2AP_R		(1ULL << 6)
+#define S2_DESC_S2AP_W		(1ULL << 7)
+#define S2_DESC_SH_SHIFT	8
+#define S2_DESC_AF		(1ULL << 10)
+#define S2_DESC_XN_SHIFT	53		/* XN[1:0] = [54:53] with FEAT_XNX */
+#define S2_DESC_XN		(1ULL << 54)
+#define S2_DESC_SW_SHIFT	55		/* software bits [58:55] */
+
+/* Leaf permissions, as kvm-s2stat records and prints them ("rwx", '-' when absent). */
+#define S2_PERM_R	1u
+#define S2_PERM_W	2u
+#define S2_PERM_X	4u	/* executable at EL1 (stage-2 PX) */
+
+/* Level of the leaves of a page (the last level). */
+#define S2_LEAF_LEVEL	3
+
+/**
+ * s2_level_shift() - log2 of the size a descriptor at @level maps.
+ * @level: -1..3 (level -1 exists with 52-bit IPA and 4 KiB pages, FEAT_LPA2).
+ * @page_shift: 12, 14 or 16 (4, 16 or 64 KiB translation granule).
+ */
+static inline unsigned int s2_level_shift(int level, unsigned int page_shift)
+{
+	return page_shift + (unsigned int)(S2_LEAF_LEVEL - level) * (page_shift - 3);
+}
+
+static inline bool s2_desc_valid(s2_u64 desc)
+{
+	return desc & S2_DESC_VALID;
+}
+
+/* A valid descriptor at @level that points to a next-level table. */
+static inline bool s2_desc_is_table(s2_u64 desc, int level)
+{
+	return level < S2_LEAF_LEVEL && (desc & 3) == 3;
+}
+
+/* A valid descriptor at @level that maps memory (block below level 3, page at level 3). */
+static inline bool s2_desc_is_leaf(s2_u64 desc, int level)
+{
+	if (level == S2_LEAF_LEVEL)
+		return (desc & 3) == 3;
+	return (desc & 3) == 1;
+}
+
+static inline unsigned int s2_desc_memattr(s2_u64 desc)
+{
+	return (unsigned int)(desc >> S2_DESC_MEMATTR_SHIFT) & 0xf;
+}
+
+/**
+ * s2_desc_addr() - the output address of a descriptor (next table, block or page).
+ * @desc: the descriptor.
+ * @level: its level (a block's address is aligned to the block size).
+ * @page_shift: translation granule.
+ * @lpa2: FEAT_LPA2 descriptors (TCR.DS=1): OA[51:50] in bits [9:8], 4 and 16 KiB granules.
+ *
+ * Without LPA2: OA[47:page_shift]; with 64 KiB pages and FEAT_LPA OA[51:48] is in [15:12].
+ */
+static inline s2_u64 s2_desc_addr(s2_u64 desc, int level, unsigned int page_shift, bool lpa2)
+{
+	s2_u64 pa;
+	unsigned int shift = s2_desc_is_table(desc, level) ? page_shift :
+			     s2_level_shift(level, page_shift);
+
+	if (lpa2 && page_shift != 16) {
+		pa = desc & (((1ULL << 50) - 1) & ~((1ULL << page_shift) - 1));
+		pa |= ((desc >> 8) & 3) << 50;
+	} else {
+		pa = desc & (((1ULL << 48) - 1) & ~((1ULL << page_shift) - 1));
+		if (page_shift == 16)
+			pa |= ((desc >> 12) & 0xf) << 48;
+	}
+	return pa & ~((1ULL << shift) - 1);
+}
+
+/**
+ * s2_desc_perm() - stage-2 access permissions of a leaf as S2_PERM_* bits.
+ * @xnx: the kernel programs XN[1:0] (FEAT_XNX, Linux 6.19+); otherwise only XN = bit 54.
+ *
+ * S2AP[0] (bit 6) grants read, S2AP[1] (bit 7) write.  XN[1:0]: 0b00 executable at EL1 and
+ * EL0, 0b01 not at EL1, 0b10 at neither, 0b11 not at EL0 (EL1 only).
+ */
+static inline unsigned int s2_desc_perm(s2_u64 desc, bool xnx)
+{
+	unsigned int perm = 0, xn = (unsigned int)(desc >> S2_DESC_XN_SHIFT) & 3;
+
+	if (desc & S2_DESC_S2AP_R)
+		perm |= S2_PERM_R;
+	if (desc & S2_DESC_S2AP_W)
+		perm |= S2_PERM_W;
+	if (xnx ? (xn == 0 || xn == 3) : !(desc & S2_DESC_XN))
+		perm |= S2_PERM_X;
+	return perm;
+}
+
+/* s2_perm_str() - "rwx" with '-' for absent permissions; @buf holds at least 4 bytes. */
+static inline const char *s2_perm_str(unsigned int perm, char *buf)
+{
+	buf[0] = perm & S2_PERM_R ? 'r' : '-';
+	buf[1] = perm & S2_PERM_W ? 'w' : '-';
+	buf[2] = perm & S2_PERM_X ? 'x' : '-';
+	buf[3] = '\0';
+	return buf;
+}
+
+/* ---- KVM's enum kvm_pgtable_prot ---- */
+
+/*
+ * Bit values of enum kvm_pgtable_prot in the running kernel.  The positions moved over time
+ * (6.1-6.8: X,W,R,DEVICE = bits 0-3; 6.9-6.18: NORMAL_NC = bit 4; 6.19+: PX,UX,W,R,DEVICE,
+ * NORMAL_NC = bits 0-5), so the module fills this from the kernel header's own enum names and
+ * the decoder never uses raw numbers.  A field is 0 where the kernel has no such bit.
+ */
+struct s2_prot_layout {
+	s2_u64 r, w, px, ux, device, normal_nc;
+};
+
+/* s2_prot_attr() - the class KVM maps a prot as (DEVICE wins over NORMAL_NC, as in KVM). */
+static inline enum s2_attr s2_prot_attr(s2_u64 prot, const struct s2_prot_layout *l)
+{
+	if (prot & l->device)
+		return S2_ATTR_DEVICE;
+	if (l->normal_nc && (prot & l->normal_nc))
+		return S2_ATTR_NC;
+	return S2_ATTR_NORMAL;
+}
+
+/* s2_prot_perm() - S2_PERM_* bits of a prot (X means executable at EL1: PX, or X pre-6.19). */
+static inline unsigned int s2_prot_perm(s2_u64 prot, const struct s2_prot_layout *l)
+{
+	unsigned int perm = 0;
+
+	if (prot & l->r)
+		perm |= S2_PERM_R;
+	if (prot & l->w)
+		perm |= S2_PERM_W;
+	if (prot & l->px)
+		perm |= S2_PERM_X;
+	return perm;
+}
+
+/* s2_prot_is_device_class() - the prot alone makes this device memory (DEVICE or NC). */
+static inline bool s2_prot_is_device_class(s2_u64 prot, const struct s2_prot_layout *l)
+{
+	return (prot & l->device) || (l->normal_nc && (prot & l->normal_nc));
+}
+
+#endif /* KVM_S2STAT_DECODE_H */

@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0
+# Module builds.  Cross builds per kernel line are done by scripts/build-module.sh into
+# $(B)/<line>/kvm_s2stat.ko; native builds use KDIR.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+.PHONY: modules module-native
+
+modules:
+	@set -e; for k in $(KERNELS); do $(TOP)/scripts/build-module.sh $$k; done
+
+module-native:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# fetch-kernel.sh LINE: fetch the newest Debian arm64 kernel of LINE (image, modules, headers,
+# kbuild tools) into build/cache/kernels/LINE through the private apt root, and prepare its
+# header tree for out-of-tree module builds.  Reuses the cache when the ABI is unchanged.
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 1 ] || die "usage: $0 LINE"
+load_line "$1"
+papt_init
+
+abi_base=$(papt_cache pkgnames linux-headers- |
+	sed -nE "s/^linux-headers-($ABI_RE)-$FLAVOUR\$/\1/p" | sort -V | tail -n1)
+[ -n "$abi_base" ] || die "no kernel of line $LINE ($ABI_RE-$FLAVOUR) in the archive"
+abi=$abi_base-$FLAVOUR
+dir=$KROOT/$LINE
+
+if [ -f "$dir/ok" ] && [ "$(cat "$dir/abi")" = "$abi" ]; then
+	log "line $LINE: $abi (cached)"
+	exit 0
+fi
+
+log "line $LINE: fetching $abi"
+rm -rf "$dir"
+mkdir -p "$dir"
+pkgs=$(printf '%s' "$PKGS" | sed -e "s/@ABI@/$abi/g" -e "s/@BASE@/$abi_base/g")
+# shellcheck disable=SC2086
+pkg_fetch "$dir/root" $pkgs
+
+img=$(printf '%s' "$VMLINUZ" | sed -e "s/@ABI@/$abi/g")
+[ -f "$dir/root/$img" ] || die "kernel image $img not in the packages"
+ln -s "root/$img" "$dir/vmlinuz"
+moddir=$(ls -d "$dir"/root/lib/modules/"$abi" "$dir"/root/usr/lib/modules/"$abi" 2>/dev/null | head -n1)
+[ -n "$moddir" ] || die "no modules directory for $abi"
+ln -s "${moddir#"$dir"/}" "$dir/modules"
+
+# Header tree: the arm64 tree includes the -common tree and (7.x) sets KBUILD_OUTPUT by
+# absolute /usr/src paths; point both into our extracted root.
+hdr=$dir/root/usr/src/linux-headers-$abi
+[ -d "$hdr" ] || die "no header tree for $abi"
+sed -i -e "s|/usr/src/|$dir/root/usr/src/|g" "$hdr/Makefile"
+ln -s "root/usr/src/linux-headers-$abi" "$dir/build"
+
+# Package versions, for the record.
+for p in $pkgs; do
+	n=${p%%:*}
+	f=$(pkg_file "$p")
+	printf '%s %s\n' "$n" "$(dpkg-deb -f "$f" Version)"
+done >"$dir/versions"
+printf '%s\n' "$abi" >"$dir/abi"
+touch "$dir/ok"
+log "line $LINE: $abi ready ($(awk 'NR==1{print $2}' "$dir/versions"))"
