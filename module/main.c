@@ -1,38 +1,96 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvm_s2stat: stage-2 memory attributes of KVM guests' device mappings (skeleton; the
- * probes, per-VM state and walker are being written).
+ * kvm_s2stat: live, exact per-VM stage-2 memory attributes of KVM guests' device memory
+ * (DEVICE_nGnRE, NORMAL_NC, Normal), with VFIO attribution, in debugfs.
+ *
+ * See docs/design.md for how it works and docs/debugfs.md for what it shows.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
+#include <linux/kvm_host.h>
 #include <linux/module.h>
-#include <linux/seq_file.h>
+#include <linux/moduleparam.h>
+#include <asm/cpufeature.h>
 
-#include <kvm_s2stat/format.h>
+#include "compat.h"
+#include "s2stat.h"
 
-#define S2STAT_VERSION "0.1.0"
+#define S2_MAX_RANGES_LIMIT	(16U << 20)
 
-static struct dentry *s2_root;
+struct s2_stats s2_stats;
+unsigned int s2_max_ranges = 262144;
+bool s2_fwb, s2_lpa2, s2_xnx;
+const char *s2_discovery = "kvm-debugfs";
 
-static int version_show(struct seq_file *m, void *v)
+static int s2_param_set_max_ranges(const char *val, const struct kernel_param *kp)
 {
-	seq_printf(m, "kvm_s2stat %s format %d\n", S2STAT_VERSION, S2_FORMAT_VERSION);
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n) || n < 1 || n > S2_MAX_RANGES_LIMIT) {
+		pr_err("max_ranges=%s rejected: must be an integer from 1 to %u\n", val,
+		       S2_MAX_RANGES_LIMIT);
+		return -EINVAL;
+	}
+	WRITE_ONCE(s2_max_ranges, n);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(version);
+
+static const struct kernel_param_ops s2_max_ranges_ops = {
+	.set = s2_param_set_max_ranges,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_ranges, &s2_max_ranges_ops, &s2_max_ranges, 0644);
+MODULE_PARM_DESC(max_ranges, "budget of tracked ranges, all VMs together (1..16777216, default 262144)");
 
 static int __init s2stat_init(void)
 {
-	s2_root = debugfs_create_dir(S2_DEBUGFS_DIR, NULL);
-	debugfs_create_file(S2_FILE_VERSION, 0400, s2_root, NULL, &version_fops);
-	pr_info("loaded\n");
+	int ret;
+
+	s2_fwb = cpus_have_final_cap(ARM64_HAS_STAGE2_FWB);
+	s2_lpa2 = s2_lpa2_enabled();
+	s2_xnx = S2_DESC_XNX;
+
+	ret = s2_vm_init();
+	if (ret)
+		return ret;
+	ret = s2_pci_init();
+	if (ret)
+		goto err_vm;
+	ret = s2_debugfs_init();
+	if (ret) {
+		pr_err("cannot create debugfs directory (error %d): is debugfs disabled (debugfs=off)?\n",
+		       ret);
+		goto err_pci;
+	}
+	ret = s2_probes_init();
+	if (ret)
+		goto err_debugfs;
+	s2_discover();
+
+	pr_info("loaded: kvm mode %s, page size %lu, FWB %s, LPA2 %s, discovery %s\n",
+		s2_kvm_mode(), PAGE_SIZE, s2_fwb ? "on" : "off", s2_lpa2 ? "on" : "off",
+		s2_discovery);
 	return 0;
+
+err_debugfs:
+	s2_vm_drain();
+	s2_debugfs_exit();
+err_pci:
+	s2_pci_exit();
+err_vm:
+	s2_vm_exit();
+	return ret;
 }
 
 static void __exit s2stat_exit(void)
 {
-	debugfs_remove(s2_root);
+	s2_probes_exit();
+	s2_vm_drain();
+	s2_debugfs_exit();
+	s2_vm_exit();
+	s2_pci_exit();
+	pr_info("unloaded\n");
 }
 
 module_init(s2stat_init);

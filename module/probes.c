@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm_s2stat: the probes on KVM's stage-2 paths.
+ *
+ * Handlers do the minimum: find the VM from the page table (pgt->mmu -> struct kvm), filter
+ * RAM early (no return probe armed), and update the VM's ranges.  They run with preemption
+ * disabled inside KVM's mmu_lock critical sections, never sleep, and allocate only with
+ * GFP_ATOMIC within the max_ranges budget.  The list of probed functions per kernel version
+ * is in compat.h; a missing symbol refuses the load.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kprobes.h>
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <asm/kvm_mmu.h>
+#include <asm/virt.h>
+
+#define S2_COMPAT_PROBE_DEFS
+#include "compat.h"
+#include "s2stat.h"
+
+#define S2_NPROBES	ARRAY_SIZE(s2_probe_defs)
+
+const struct s2_prot_layout s2_prot = S2_PROT_LAYOUT_INIT;
+
+static DEFINE_PER_CPU(u64, s2_map_count);
+static struct kretprobe s2_krp[S2_NPROBES];
+static struct kprobe s2_kp[S2_NPROBES];
+static bool s2_is_ret[S2_NPROBES], s2_registered[S2_NPROBES];
+
+/* Arguments saved at entry for the return handler. */
+struct s2_args {
+	struct s2_vm *vm;
+	u64 ipa, size, phys, prot;
+	bool device;
+};
+
+u64 s2_probe_map_count(void)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(s2_map_count, cpu);
+	return sum;
+}
+
+const char *s2_kvm_mode(void)
+{
+	if (is_protected_kvm_enabled())
+		return "protected";
+	return has_vhe() ? "vhe" : "nvhe";
+}
+
+/* The VM a guest stage-2 table belongs to; NULL for a nested (shadow) MMU's table. */
+static struct kvm *s2_pgt_kvm(struct kvm_pgtable *pgt)
+{
+	struct kvm_s2_mmu *mmu = pgt ? pgt->mmu : NULL;
+	struct kvm *kvm;
+
+	if (!mmu || !mmu->arch)
+		return NULL;
+	kvm = kvm_s2_mmu_to_kvm(mmu);
+	return mmu == &kvm->arch.mmu ? kvm : NULL;
+}
+
+static inline u64 s2_arg(struct pt_regs *regs, unsigned int n)
+{
+	return regs_get_kernel_argument(regs, n);
+}
+
+/* kvm_pgtable_stage2_map(pgt, addr, size, phys, prot, mc[, flags]) entry. */
+static int s2_map_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct s2_args *a = (struct s2_args *)ri->data;
+	struct kvm *kvm = s2_pgt_kvm((struct kvm_pgtable *)s2_arg(regs, 0));
+	struct s2_vm *vm;
+
+	this_cpu_inc(s2_map_count);
+	if (!kvm)
+		return 1;
+	a->ipa = s2_arg(regs, 1);
+	a->size = s2_arg(regs, 2);
+	a->phys = s2_arg(regs, 3);
+	a->prot = s2_arg(regs, 4);
+	a->device = s2_prot_is_device_class(a->prot, &s2_prot) ||
+		    !pfn_is_map_memory(PHYS_PFN(a->phys));
+
+	rcu_read_lock();
+	vm = s2_vm_get_or_create(kvm);
+	rcu_read_unlock();
+	/* RAM far from any tracked range: no return probe (the common fault path). */
+	if (!vm || (!a->device && !(READ_ONCE(vm->gib_mask) &
+				    s2_gib_bits(a->ipa, a->ipa + a->size))))
+		return 1;
+	a->vm = vm;
+	return 0;
+}
+
+static int s2_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct s2_args *a = (struct s2_args *)ri->data;
+	int ret = (int)regs_return_value(regs);
+	struct s2_props p = {};
+
+	if (!a->device) {
+		/* RAM replaced whatever was tracked there. */
+		if (!ret)
+			s2_vm_unmap(a->vm, a->ipa, a->size);
+		return 0;
+	}
+	p.attr = s2_prot_attr(a->prot, &s2_prot);
+	if (ret) {
+		/* -EAGAIN: another vCPU mapped the same page first; nothing changed. */
+		if (ret != -EAGAIN) {
+			atomic64_inc(&s2_stats.probe_map_failed);
+			s2_vm_failed(a->vm, p.attr);
+		}
+		return 0;
+	}
+	atomic64_inc(&s2_stats.probe_map_device);
+	p.perm = s2_prot_perm(a->prot, &s2_prot);
+	p.level = s2_level_of(a->ipa, a->phys, a->size);
+	p.memattr = s2_attr_memattr(p.attr, s2_fwb);
+	s2_pci_lookup(a->phys, &p.src);
+	s2_vm_map(a->vm, a->ipa, a->phys, a->size, &p);
+	return 0;
+}
+
+/* kvm_pgtable_stage2_relax_perms(pgt, addr, prot[, flags]) entry. */
+static int s2_relax_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct s2_args *a = (struct s2_args *)ri->data;
+	struct kvm *kvm = s2_pgt_kvm((struct kvm_pgtable *)s2_arg(regs, 0));
+	struct s2_vm *vm;
+
+	if (!kvm)
+		return 1;
+	a->ipa = s2_arg(regs, 1);
+	a->prot = s2_arg(regs, 2);
+	rcu_read_lock();
+	vm = s2_vm_lookup(kvm);
+	rcu_read_unlock();
+	if (!vm || !(READ_ONCE(vm->gib_mask) & s2_gib_bits(a->ipa, a->ipa + 1)))
+		return 1;
+	a->vm = vm;
+	return 0;
+}
+
+static int s2_relax_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct s2_args *a = (struct s2_args *)ri->data;
+
+	if (!regs_return_value(regs)) {
+		atomic64_inc(&s2_stats.probe_perm);
+		s2_vm_set_perm(a->vm, a->ipa, 0, s2_prot_perm(a->prot, &s2_prot), 0, true);
+	}
+	return 0;
+}
+
+/* Entry probes: (pgt, addr, size) or (pgt) or (kvm). */
+static struct s2_vm *s2_entry_vm(struct pt_regs *regs)
+{
+	struct kvm *kvm = s2_pgt_kvm((struct kvm_pgtable *)s2_arg(regs, 0));
+	struct s2_vm *vm;
+
+	if (!kvm)
+		return NULL;
+	rcu_read_lock();
+	vm = s2_vm_lookup(kvm);
+	rcu_read_unlock();
+	return vm;
+}
+
+static int s2_unmap_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct s2_vm *vm = s2_entry_vm(regs);
+
+	atomic64_inc(&s2_stats.probe_unmap);
+	if (vm)
+		s2_vm_unmap(vm, s2_arg(regs, 1), s2_arg(regs, 2));
+	return 0;
+}
+
+static int s2_wrprotect_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct s2_vm *vm = s2_entry_vm(regs);
+
+	if (vm) {
+		atomic64_inc(&s2_stats.probe_perm);
+		s2_vm_set_perm(vm, s2_arg(regs, 1), s2_arg(regs, 2), 0, S2_PERM_W, false);
+	}
+	return 0;
+}
+
+static int s2_destroy_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct s2_vm *vm = s2_entry_vm(regs);
+
+	atomic64_inc(&s2_stats.probe_destroy);
+	if (vm)
+		s2_vm_clear(vm);
+	return 0;
+}
+
+static int s2_vm_gone_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	s2_vm_gone((struct kvm *)s2_arg(regs, 0));
+	return 0;
+}
+
+unsigned long s2_probes_missed(void)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < S2_NPROBES; i++) {
+		if (!s2_registered[i])
+			continue;
+		n += s2_is_ret[i] ? s2_krp[i].nmissed + s2_krp[i].kp.nmissed : s2_kp[i].nmissed;
+	}
+	return n;
+}
+
+void s2_probes_exit(void)
+{
+	int i;
+
+	for (i = 0; i < S2_NPROBES; i++) {
+		if (!s2_registered[i])
+			continue;
+		if (s2_is_ret[i])
+			unregister_kretprobe(&s2_krp[i]);
+		else
+			unregister_kprobe(&s2_kp[i]);
+		s2_registered[i] = false;
+	}
+}
+
+int s2_probes_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < S2_NPROBES; i++) {
+		const struct s2_probe_def *d = &s2_probe_defs[i];
+
+		if (d->need == S2_NEED_PKVM && !s2_need_pkvm())
+			continue;
+		switch (d->ev) {
+		case S2_EV_MAP:
+		case S2_EV_RELAX:
+			s2_is_ret[i] = true;
+			s2_krp[i].kp.symbol_name = d->symbol;
+			s2_krp[i].entry_handler = d->ev == S2_EV_MAP ? s2_map_entry : s2_relax_entry;
+			s2_krp[i].handler = d->ev == S2_EV_MAP ? s2_map_ret : s2_relax_ret;
+			s2_krp[i].data_size = sizeof(struct s2_args);
+			s2_krp[i].maxactive = max(16U, 4 * num_possible_cpus());
+			ret = register_kretprobe(&s2_krp[i]);
+			break;
+		default:
+			s2_kp[i].symbol_name = d->symbol;
+			s2_kp[i].pre_handler = d->ev == S2_EV_UNMAP ? s2_unmap_pre :
+					       d->ev == S2_EV_WRPROTECT ? s2_wrprotect_pre :
+					       d->ev == S2_EV_DESTROY ? s2_destroy_pre :
+					       s2_vm_gone_pre;
+			ret = register_kprobe(&s2_kp[i]);
+			break;
+		}
+		if (ret) {
+			pr_err("cannot probe %s (error %d): this kernel is not supported (symbol missing, inlined or not probe-able); not loading\n",
+			       d->symbol, ret);
+			s2_probes_exit();
+			return ret;
+		}
+		s2_registered[i] = true;
+	}
+	return 0;
+}
