@@ -14,12 +14,18 @@ export TOP B
 HOST_ARCH := $(shell uname -m)
 CROSS_COMPILE_ARM64 ?= aarch64-linux-gnu-
 
-# Kernel lines (kernels/<line>.conf) and boot modes for the testbed; empty MODES means
-# each line's own default modes.
+# Kernel lines (kernels/<line>.conf) and boot modes (kernels/modes) for the testbed.
+#   make check KERNELS=6.12 MODES=vhe TESTS='2*'
+# Empty MODES means each line's own MODES_DEFAULT; MODES overrides it for every listed line.
+# TESTS: globs of in-guest scripts (tests/guest/NN-*.sh) to run; JOBS: cells booted at once.
 ALL_KERNELS := $(shell ls $(TOP)/kernels/*.conf 2>/dev/null | sed 's|.*/||;s|\.conf$$||' | sort -V)
 KERNELS ?= $(ALL_KERNELS)
 MODES ?=
-export KERNELS MODES
+TESTS ?=
+JOBS ?= 1
+CELL_TIMEOUT ?= 600
+KERNEL_ARGS ?=
+export KERNELS MODES TESTS JOBS CELL_TIMEOUT KERNEL_ARGS
 
 .DEFAULT_GOAL := all
 .PHONY: all check
@@ -37,9 +43,10 @@ all: cross
 	@echo "'make' builds the module for the running kernel instead."
 endif
 
-# make check: everything CI runs, in order, from a fresh clone.
+# make check: everything CI runs, in order, from a fresh clone.  The testbed's summary
+# ("N passed, N failed") is the last line of output when everything passes.
 check:
-	$(MAKE) setup
-	$(MAKE) host-test
-	$(MAKE) cross
-	$(MAKE) testbed
+	@$(MAKE) --no-print-directory setup
+	@$(MAKE) --no-print-directory host-test
+	@$(MAKE) --no-print-directory cross
+	@$(MAKE) --no-print-directory testbed

@@ -3,10 +3,12 @@
 # fetch-kernel.sh LINE: fetch the newest Debian arm64 kernel of LINE (image, modules, headers,
 # kbuild tools) into build/cache/kernels/LINE through the private apt root, and prepare its
 # header tree for out-of-tree module builds.  Reuses the cache when the ABI is unchanged.
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 1 ] || die "usage: $0 LINE"
 load_line "$1"
+cache_lock
 papt_init
 
 abi_base=$(papt_cache pkgnames linux-headers- |
@@ -14,23 +16,31 @@ abi_base=$(papt_cache pkgnames linux-headers- |
 [ -n "$abi_base" ] || die "no kernel of line $LINE ($ABI_RE-$FLAVOUR) in the archive"
 abi=$abi_base-$FLAVOUR
 dir=$KROOT/$LINE
+# shellcheck disable=SC2153 # PKGS comes from the .conf
+pkgs=$(printf '%s' "$PKGS" | sed -e "s/@ABI@/$abi/g" -e "s/@BASE@/$abi_base/g" \
+	-e "s/@HOST@/$HOST_DEB_ARCH/g")
+first=${pkgs%% *}
+ver=$(papt_cache policy "${first%:*}" 2>/dev/null | sed -n "s/^ *Candidate: //p" | head -n1)
 
-if [ -f "$dir/ok" ] && [ "$(cat "$dir/abi")" = "$abi" ]; then
-	log "line $LINE: $abi (cached)"
+if [ -f "$dir/ok" ] && [ "$(cat "$dir/abi")" = "$abi" ] &&
+	{ [ -z "$ver" ] || [ "$(awk 'NR==1{print $2}' "$dir/versions")" = "$ver" ]; }; then
+	log "line $LINE: $abi (cached, $(awk 'NR==1{print $2}' "$dir/versions"))"
 	exit 0
 fi
 
 log "line $LINE: fetching $abi"
 rm -rf "$dir"
 mkdir -p "$dir"
-pkgs=$(printf '%s' "$PKGS" | sed -e "s/@ABI@/$abi/g" -e "s/@BASE@/$abi_base/g")
 # shellcheck disable=SC2086
 pkg_fetch "$dir/root" $pkgs
 
 img=$(printf '%s' "$VMLINUZ" | sed -e "s/@ABI@/$abi/g")
 [ -f "$dir/root/$img" ] || die "kernel image $img not in the packages"
 ln -s "root/$img" "$dir/vmlinuz"
-moddir=$(ls -d "$dir"/root/lib/modules/"$abi" "$dir"/root/usr/lib/modules/"$abi" 2>/dev/null | head -n1)
+moddir=
+for m in "$dir"/root/lib/modules/"$abi" "$dir"/root/usr/lib/modules/"$abi"; do
+	[ -d "$m" ] && { moddir=$m; break; }
+done
 [ -n "$moddir" ] || die "no modules directory for $abi"
 ln -s "${moddir#"$dir"/}" "$dir/modules"
 

@@ -1,16 +1,28 @@
 # SPDX-License-Identifier: GPL-2.0
 # Common settings for the kvm-s2stat build and testbed scripts.  Sourced, not run.
-# Everything these scripts write goes under $B (the git-ignored build area).
+# Everything these scripts write goes under $B (the git-ignored build area; the Makefile
+# exports it, default <repo>/build).
+# shellcheck shell=bash disable=SC2034  # variables are for the sourcing scripts
 
 set -eu
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B=${BUILD:-$TOP/build}
+B=${B:-${BUILD:-$TOP/build}}
 CACHE=$B/cache
 APTROOT=$CACHE/apt
 KROOT=$CACHE/kernels
+HOST_DEB_ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 
 log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
+warn() { printf '[%s] warning: %s\n' "${0##*/}" "$*" >&2; }
 die() { printf '[%s] error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# cache_lock: serialise users of the shared download cache (private apt root, .deb cache,
+# kernel trees, chroots) between concurrent builds; held until the calling script exits.
+cache_lock() {
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	flock 9
+}
 
 # Private apt root: the machine's own apt configuration is never touched.
 APT_OPTS=(
@@ -19,8 +31,10 @@ APT_OPTS=(
 	-o "Dir::State::Lists=$APTROOT/lists"
 	-o "Dir::State::status=$APTROOT/status"
 	-o "Dir::Cache=$APTROOT/cache"
+	-o "Dir::Cache::pkgcache=$APTROOT/cache/pkgcache.bin"
+	-o "Dir::Cache::srcpkgcache="
 	-o "APT::Architecture=arm64"
-	-o "APT::Architectures=arm64,amd64"
+	-o "APT::Architectures=arm64,$HOST_DEB_ARCH"
 	-o "Debug::NoLocking=1"
 	-o "Acquire::Retries=3"
 	-o "APT::Sandbox::User=root"
@@ -29,22 +43,27 @@ APT_OPTS=(
 papt_get() { apt-get -q "${APT_OPTS[@]}" "$@"; }
 papt_cache() { apt-cache "${APT_OPTS[@]}" "$@"; }
 
-# papt_init: create the private apt root and refresh its lists (at most hourly).
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+DEBIAN_SECURITY=${DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
+DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# papt_init: create the private apt root and refresh its lists (at most hourly).  When the
+# refresh fails but older lists exist, carry on with those (with a warning).
 papt_init() {
 	mkdir -p "$APTROOT/lists/partial" "$APTROOT/cache/archives/partial"
-	touch "$APTROOT/status"
-	local kr=/usr/share/keyrings/debian-archive-keyring.gpg
-	[ -r "$kr" ] || die "$kr missing: apt-get install debian-archive-keyring"
+	[ -e "$APTROOT/status" ] || : >"$APTROOT/status"
+	local kr=$DEBIAN_KEYRING
+	[ -r "$kr" ] || die "$kr missing: run 'make setup' (apt-get install debian-archive-keyring)"
 	local want
 	want=$(cat <<SRC
-deb [signed-by=$kr] http://deb.debian.org/debian bookworm main
-deb [signed-by=$kr] http://deb.debian.org/debian bookworm-updates main
-deb [signed-by=$kr] http://deb.debian.org/debian bookworm-backports main
-deb [signed-by=$kr] http://deb.debian.org/debian-security bookworm-security main
-deb [signed-by=$kr] http://deb.debian.org/debian trixie main
-deb [signed-by=$kr] http://deb.debian.org/debian trixie-updates main
-deb [signed-by=$kr] http://deb.debian.org/debian trixie-backports main
-deb [signed-by=$kr] http://deb.debian.org/debian-security trixie-security main
+deb [signed-by=$kr] $DEBIAN_MIRROR bookworm main
+deb [signed-by=$kr] $DEBIAN_MIRROR bookworm-updates main
+deb [signed-by=$kr] $DEBIAN_MIRROR bookworm-backports main
+deb [signed-by=$kr] $DEBIAN_SECURITY bookworm-security main
+deb [signed-by=$kr] $DEBIAN_MIRROR trixie main
+deb [signed-by=$kr] $DEBIAN_MIRROR trixie-updates main
+deb [signed-by=$kr] $DEBIAN_MIRROR trixie-backports main
+deb [signed-by=$kr] $DEBIAN_SECURITY trixie-security main
 SRC
 )
 	if [ ! -f "$APTROOT/sources.list" ] || [ "$(cat "$APTROOT/sources.list")" != "$want" ]; then
@@ -53,9 +72,14 @@ SRC
 	fi
 	if [ -z "$(find "$APTROOT/stamp" -mmin -60 2>/dev/null)" ]; then
 		log "refreshing private package lists ($APTROOT)"
-		papt_get update >"$APTROOT/update.log" 2>&1 ||
-			{ cat "$APTROOT/update.log" >&2; die "apt-get update (private root) failed"; }
-		touch "$APTROOT/stamp"
+		if papt_get update >"$APTROOT/update.log" 2>&1; then
+			touch "$APTROOT/stamp"
+		elif [ -f "$APTROOT/stamp" ]; then
+			warn "apt-get update (private root) failed; using the lists of $(date -r "$APTROOT/stamp")"
+		else
+			cat "$APTROOT/update.log" >&2
+			die "apt-get update (private root) failed"
+		fi
 	fi
 }
 
@@ -85,10 +109,58 @@ pkg_file() {
 # Kernel lines: kernels/<line>.conf.  load_line LINE sets the variables documented there.
 load_line() {
 	local conf=$TOP/kernels/$1.conf
-	[ -f "$conf" ] || die "unknown kernel line '$1' (have: $(cd "$TOP/kernels" && ls *.conf | sed 's/\.conf$//' | tr '\n' ' '))"
+	[ -f "$conf" ] || die "unknown kernel line '$1' (have: $(all_lines))"
 	LINE=$1
+	MODES_DEFAULT=
 	# shellcheck source=/dev/null
 	. "$conf"
 }
 
-all_lines() { (cd "$TOP/kernels" && ls *.conf | sed 's/\.conf$//' | sort -V | tr '\n' ' '); }
+all_lines() {
+	local f
+	for f in "$TOP"/kernels/*.conf; do f=${f##*/}; echo "${f%.conf}"; done | sort -V | tr '\n' ' '
+}
+
+# line_modes LINE [MODES]: the boot modes of LINE: MODES when given (it overrides every
+# line's defaults), else the line's MODES_DEFAULT.
+line_modes() {
+	local LINE MODES_DEFAULT
+	load_line "$1"
+	printf '%s\n' "${2:-$MODES_DEFAULT}"
+}
+
+# Boot modes: kernels/modes (NAME CPU KVM FWB PA ARGS...).  load_mode MODE sets
+# MODE_CPU (qemu -cpu), MODE_KVM (vhe|nvhe|protected), MODE_FWB (0|1: the CPU has
+# FEAT_S2FWB), MODE_PA (the CPU's physical address bits), MODE_ARGS (kernel command line).
+load_mode() {
+	local name cpu kvm fwb pa args
+	while read -r name cpu kvm fwb pa args; do
+		case $name in '' | '#'*) continue ;; esac
+		[ "$name" = "$1" ] || continue
+		MODE=$name MODE_CPU=$cpu MODE_KVM=$kvm MODE_FWB=$fwb MODE_PA=$pa
+		MODE_ARGS=${args#-}
+		return 0
+	done <"$TOP/kernels/modes"
+	die "unknown boot mode '$1' (have: $(all_modes))"
+}
+
+all_modes() { awk '!/^#/ && NF { printf "%s ", $1 }' "$TOP/kernels/modes"; }
+
+# kconfig DIR SYMBOL: the value of CONFIG_SYMBOL in the kernel tree DIR's .config.
+kconfig() { sed -n "s/^CONFIG_$2=//p" "$1/.config" | tr -d '"'; }
+
+# kernel_gcc_major DIR: major version of the gcc that built the kernel whose headers are DIR.
+kernel_gcc_major() {
+	local v
+	v=$(kconfig "$1" GCC_VERSION)
+	case $v in '' | 0) die "$1: kernel not built with gcc (CONFIG_GCC_VERSION='$v')" ;; esac
+	echo $((v / 10000))
+}
+
+# ko_gcc_major FILE.ko: major version of the gcc named in the module's .comment section.
+ko_gcc_major() {
+	local cross=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-} rd
+	rd=$(command -v "${cross}readelf" || command -v readelf) || die "readelf not found"
+	"$rd" -p .comment "$1" 2>/dev/null |
+		sed -nE 's/.*GCC: \(.*\) ([0-9]+)\.[0-9]+.*/\1/p' | sort -u | head -n1
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# build-module.sh LINE: build kvm_s2stat.ko for kernel line LINE (kernels/LINE.conf) into
+# $B/LINE/kvm_s2stat.ko, warnings as errors.
+#
+# The sources (Kbuild, module/, include/) are copied to $B/LINE/mod/ so that several kernels
+# build from one checkout; the source tree is never written.  The module is built with the
+# kernel's own compiler major (the .conf's GCC, checked against the headers' .config):
+#   BUILDENV=host            the build machine's aarch64-linux-gnu-gcc-<GCC>
+#   BUILDENV=chroot:<suite>  a cached `debootstrap --variant=minbase <suite>` chroot
+#                            ($B/cache/chroot-<suite>), entered in a private mount namespace
+#                            (unshare) so its bind mounts vanish with the build, even on failure.
+# Rebuilds only when the sources, the kernel or this script change.
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 1 ] || die "usage: $0 LINE"
+load_line "$1"
+"$TOP/scripts/fetch-kernel.sh" "$LINE"
+
+kdir=$(cd "$KROOT/$LINE" && pwd -P)
+hdr=$(cd "$kdir/build" && pwd -P)
+abi=$(cat "$kdir/abi")
+out=$B/$LINE
+mod=$out/mod
+ko=$out/kvm_s2stat.ko
+cross=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-}
+# W=1 is clean on every line so far; MODULE_W= (empty) turns it off.
+extra=${MODULE_W-W=1}
+
+kgcc=$(kernel_gcc_major "$hdr")
+[ "$kgcc" = "$GCC" ] ||
+	die "kernels/$LINE.conf says GCC=$GCC but $abi was built with gcc-$kgcc ($(kconfig "$hdr" CC_VERSION_TEXT))"
+
+# CHROOT_PKGS: what the chroot build needs (the kbuild tools' resolve_btfids needs libelf).
+CHROOT_PKGS="gcc-$GCC-aarch64-linux-gnu make kmod pahole xz-utils libelf1t64"
+
+# ensure_chroot SUITE: create (once) and print the cached build chroot of SUITE.
+ensure_chroot() {
+	local suite=$1 ch=$CACHE/chroot-$1 tmp
+	if [ -f "$ch.ok" ] && [ "$(cat "$ch.ok")" = "$CHROOT_PKGS" ]; then
+		echo "$ch"
+		return
+	fi
+	command -v debootstrap >/dev/null || die "debootstrap missing: run 'make setup'"
+	[ "$(id -u)" = 0 ] || die "creating the $suite build chroot needs root"
+	tmp=$ch.tmp
+	rm -rf "$tmp" "$ch" "$ch.ok"
+	log "creating the $suite build chroot ($CHROOT_PKGS) in $ch (once; ~35 s)"
+	debootstrap --variant=minbase --keyring="$DEBIAN_KEYRING" \
+		--include="$(echo "$CHROOT_PKGS" | tr ' ' ,)" "$suite" "$tmp" "$DEBIAN_MIRROR" \
+		>"$CACHE/chroot-$suite.log" 2>&1 ||
+		{ tail -n 20 "$CACHE/chroot-$suite.log" >&2; die "debootstrap $suite failed (log: $CACHE/chroot-$suite.log)"; }
+	rm -rf "$tmp/var/cache/apt/archives/"*.deb
+	mv "$tmp" "$ch"
+	echo "$CHROOT_PKGS" >"$ch.ok"
+	echo "$ch"
+}
+
+# in_env CMD...: run CMD in the line's build environment, with $kdir (read-only) and $mod
+# visible at their own paths.
+in_env() {
+	case $BUILDENV in
+	host)
+		"$@" ;;
+	chroot:*)
+		# shellcheck disable=SC2016
+		unshare --mount --propagation private -- bash -euc '
+			ch=$1 kdir=$2 mod=$3; shift 3
+			mkdir -p "$ch$kdir" "$ch$mod"
+			mount --bind "$kdir" "$ch$kdir"
+			mount -o remount,bind,ro "$ch$kdir"
+			mount --bind "$mod" "$ch$mod"
+			exec chroot "$ch" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+				HOME=/root LC_ALL=C.UTF-8 "$@"' _ "$chroot" "$kdir" "$mod" "$@" ;;
+	*)
+		die "kernels/$LINE.conf: unknown BUILDENV '$BUILDENV'" ;;
+	esac
+}
+
+case $BUILDENV in
+host) ;;
+chroot:*)
+	cache_lock
+	chroot=$(ensure_chroot "${BUILDENV#chroot:}")
+	flock -u 9 ;;
+esac
+
+mkdir -p "$mod"
+cc=${cross}gcc-$GCC
+in_env sh -c "command -v $cc" >/dev/null ||
+	die "$cc not found in the $BUILDENV build environment (run 'make setup')"
+ccver=$(in_env "$cc" -dumpfullversion)
+[ "${ccver%%.*}" = "$kgcc" ] ||
+	die "refusing to build for $abi (gcc-$kgcc) with $cc $ccver: different compiler major"
+
+stamp=$( {
+	echo "$abi $BUILDENV $ccver $extra"
+	sha256sum "$0" "$hdr/.config" "$hdr/Module.symvers"
+	tar -C "$TOP" -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		Kbuild module include | sha256sum
+} | sha256sum | cut -d' ' -f1)
+if [ -f "$ko" ] && [ -f "$out/.module-stamp" ] && [ "$(cat "$out/.module-stamp")" = "$stamp" ]; then
+	log "line $LINE: $ko up to date"
+	exit 0
+fi
+
+log "line $LINE: building kvm_s2stat.ko for $abi with $cc $ccver ($BUILDENV)"
+rm -rf "$mod" "$ko" "$out/.module-stamp"
+mkdir -p "$mod"
+cp -a "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$mod/"
+if ! in_env make -s -j"$(nproc)" -C "$hdr" M="$mod" ARCH=arm64 CROSS_COMPILE="$cross" \
+	KCFLAGS=-Werror ${extra:+"$extra"} modules >"$out/module-build.log" 2>&1; then
+	cat "$out/module-build.log" >&2
+	die "line $LINE: module build failed (log: $out/module-build.log)"
+fi
+grep -v '^Skipping BTF generation' "$out/module-build.log" >&2 || true
+[ -f "$mod/kvm_s2stat.ko" ] || die "line $LINE: the build produced no kvm_s2stat.ko"
+
+# The result must be loadable by exactly this kernel, built by the kernel's compiler major.
+magic=$(modinfo -F vermagic "$mod/kvm_s2stat.ko")
+[ "${magic%% *}" = "$abi" ] || die "line $LINE: module vermagic '$magic' does not match $abi"
+kogcc=$(ko_gcc_major "$mod/kvm_s2stat.ko")
+[ "$kogcc" = "$kgcc" ] || die "line $LINE: module built by gcc-$kogcc, kernel by gcc-$kgcc"
+
+cp "$mod/kvm_s2stat.ko" "$ko.tmp"
+mv "$ko.tmp" "$ko"
+echo "$stamp" >"$out/.module-stamp"
+log "line $LINE: $ko ($(stat -c %s "$ko") bytes, gcc-$kogcc)"
