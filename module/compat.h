@@ -19,7 +19,11 @@
 #include <linux/kvm_host.h>
 #include <asm/kvm_pgtable.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+/* The one version test; everything below is expressed with it. */
+#define S2_KERNEL_AT_LEAST(major, minor) \
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
+#if !S2_KERNEL_AT_LEAST(6, 1)
 #error "kvm_s2stat supports Linux 6.1 and later"
 #endif
 
@@ -28,7 +32,7 @@
 #endif
 
 /* enum kvm_pgtable_prot, by the header's own names. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+#if S2_KERNEL_AT_LEAST(6, 19)
 #define S2_PROT_PX	KVM_PGTABLE_PROT_PX
 #define S2_PROT_UX	KVM_PGTABLE_PROT_UX
 #define S2_DESC_XNX	true
@@ -38,7 +42,7 @@
 #define S2_DESC_XNX	false
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#if S2_KERNEL_AT_LEAST(6, 9)
 #define S2_PROT_NORMAL_NC	KVM_PGTABLE_PROT_NORMAL_NC
 #define s2_lpa2_enabled()	kvm_lpa2_is_enabled()
 #else
@@ -58,7 +62,7 @@
 /* The root table of a stage-2 page table (caller holds kvm->mmu_lock). */
 static inline u64 *s2_pgt_pgd(struct kvm_pgtable *pgt)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if S2_KERNEL_AT_LEAST(6, 3)
 	return (u64 *)rcu_dereference_raw(pgt->pgd);
 #else
 	return (u64 *)pgt->pgd;
@@ -73,7 +77,7 @@ static inline int s2_pgt_start_level(struct kvm_pgtable *pgt)
 /* The host cannot walk a guest table the pKVM hypervisor owns (6.14+ protected mode). */
 static inline bool s2_tables_walkable(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#if S2_KERNEL_AT_LEAST(6, 14)
 	return !is_protected_kvm_enabled();
 #else
 	return true;
@@ -110,18 +114,18 @@ static const struct s2_probe_def s2_probe_defs[] = {
 	S2_PROBE(kvm_pgtable_stage2_unmap, UNMAP, ALWAYS),
 	S2_PROBE(kvm_pgtable_stage2_relax_perms, RELAX, ALWAYS),
 	S2_PROBE(kvm_pgtable_stage2_wrprotect, WRPROTECT, ALWAYS),
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+#if S2_KERNEL_AT_LEAST(6, 19)
 	S2_PROBE(kvm_pgtable_stage2_destroy_range, UNMAP, ALWAYS),
 	S2_PROBE(kvm_pgtable_stage2_destroy_pgd, DESTROY, ALWAYS),
 #else
 	S2_PROBE(kvm_pgtable_stage2_destroy, DESTROY, ALWAYS),
 #endif
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#if S2_KERNEL_AT_LEAST(6, 14)
 	S2_PROBE(pkvm_pgtable_stage2_map, MAP, PKVM),
 	S2_PROBE(pkvm_pgtable_stage2_unmap, UNMAP, PKVM),
 	S2_PROBE(pkvm_pgtable_stage2_relax_perms, RELAX, PKVM),
 	S2_PROBE(pkvm_pgtable_stage2_wrprotect, WRPROTECT, PKVM),
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+#if S2_KERNEL_AT_LEAST(6, 19)
 	S2_PROBE(pkvm_pgtable_stage2_destroy_range, UNMAP, PKVM),
 	S2_PROBE(pkvm_pgtable_stage2_destroy_pgd, DESTROY, PKVM),
 #else
@@ -134,7 +138,7 @@ static const struct s2_probe_def s2_probe_defs[] = {
 
 static inline bool s2_need_pkvm(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#if S2_KERNEL_AT_LEAST(6, 14)
 	return is_protected_kvm_enabled();
 #else
 	return false;

@@ -44,7 +44,8 @@ static unsigned int s2_ndrv = 1;
 
 const char *s2_pci_driver_name(u8 drv)
 {
-	return drv < READ_ONCE(s2_ndrv) ? s2_drv_names[drv] : "?";
+	/* Pairs with the release in s2_drv_index(): the name is complete once counted. */
+	return drv < smp_load_acquire(&s2_ndrv) ? s2_drv_names[drv] : "?";
 }
 
 /* A vfio driver: vfio-pci or a variant (nvgrace-gpu-vfio-pci, mlx5_vfio_pci, ...). */
@@ -65,6 +66,7 @@ static u8 s2_drv_index(const char *name)
 	if (s2_ndrv == S2_MAX_DRIVERS)
 		return 0;
 	strscpy(s2_drv_names[s2_ndrv], name, S2_DRV_NAME_LEN);
+	/* Publish the name before its index; pairs with s2_pci_driver_name(). */
 	smp_store_release(&s2_ndrv, s2_ndrv + 1);
 	return i;
 }

@@ -253,8 +253,13 @@ int s2_probes_init(void)
 		case S2_EV_RELAX:
 			s2_is_ret[i] = true;
 			s2_krp[i].kp.symbol_name = d->symbol;
-			s2_krp[i].entry_handler = d->ev == S2_EV_MAP ? s2_map_entry : s2_relax_entry;
-			s2_krp[i].handler = d->ev == S2_EV_MAP ? s2_map_ret : s2_relax_ret;
+			if (d->ev == S2_EV_MAP) {
+				s2_krp[i].entry_handler = s2_map_entry;
+				s2_krp[i].handler = s2_map_ret;
+			} else {
+				s2_krp[i].entry_handler = s2_relax_entry;
+				s2_krp[i].handler = s2_relax_ret;
+			}
 			s2_krp[i].data_size = sizeof(struct s2_args);
 			s2_krp[i].maxactive = max(16U, 4 * num_possible_cpus());
 			ret = register_kretprobe(&s2_krp[i]);

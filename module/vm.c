@@ -26,6 +26,7 @@
 static DEFINE_HASHTABLE(s2_vm_hash, S2_VM_HASH_BITS);
 static LIST_HEAD(s2_vm_list);
 static DEFINE_RAW_SPINLOCK(s2_vms_lock);
+/* Serialises VM publication and retirement (debugfs directories) and discovery. */
 DEFINE_MUTEX(s2_vms_mutex);
 static struct kmem_cache *s2_range_cache;
 static struct workqueue_struct *s2_wq;
@@ -147,8 +148,8 @@ static void acct(struct s2_vm *vm, const struct s2_range *r, int sign)
 bool s2_props_eq(const struct s2_props *a, const struct s2_props *b)
 {
 	return a->attr == b->attr && a->perm == b->perm && a->level == b->level &&
-	       a->memattr == b->memattr && a->src.class == b->src.class && a->src.bdf == b->src.bdf &&
-	       a->src.bar == b->src.bar && a->src.drv == b->src.drv;
+	       a->memattr == b->memattr && a->src.class == b->src.class &&
+	       a->src.bdf == b->src.bdf && a->src.bar == b->src.bar && a->src.drv == b->src.drv;
 }
 
 /* @a ends where [ipa, pa) starts, with equal properties. */
