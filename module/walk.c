@@ -590,7 +590,8 @@ static void s2_table_line(struct s2_buf *b, const struct s2_range *r)
 
 	s2_buf_printf(b, S2_TABLE_ROW, r->ipa, r->ipa + r->size, r->pa, r->pa + r->size,
 		      r->size >> PAGE_SHIFT, r->p.level, r->p.memattr, s2_mt_name(mt),
-		      s2_perm_str(r->p.perm, perm), r->p.src.class == S2_CLASS_RAM_IDX ? "ram" : "device");
+		      s2_perm_str(r->p.perm, perm),
+		      r->p.src.class == S2_CLASS_RAM_IDX ? "ram" : "device");
 }
 
 static int s2_table_flush(struct s2_walk *w, void *arg)
