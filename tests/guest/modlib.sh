@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# tests/guest/modlib.sh: helpers for the kvm_s2stat scenarios (sourced after lib.sh).
+#
+# The standard VM (std_slots): slot 0 RAM at 1 GiB, slot 1 ivshmem BAR2 (vfio, RAM-backed),
+# slot 2 edu BAR0 (vfio, MMIO), slot 3 e1000e resource0 (no driver: "other" device memory).
+# Expected attributes: Linux <= 6.8 maps vfio BARs DEVICE_nGnRE, 6.9+ NORMAL_NC; sysfs
+# resource mappings are DEVICE_nGnRE everywhere.
+
+PS=$S2_PAGE_SIZE
+G_RAM=0x40000000 G_IVS=0x10000000 G_EDU=0x20000000 G_E1K=0x30000000
+E1K_PAGES=$((131072 / PS))
+[ "$E1K_PAGES" -le 16 ] || E1K_PAGES=16
+if kver_ge 6.9; then
+	VFIO_ATTR=NORMAL_NC VFIO_COL=vfio_nc VFIO_KEY=vfio_nc_pages VFIO_MEMATTR=0x5
+else
+	VFIO_ATTR=DEVICE_nGnRE VFIO_COL=vfio_device VFIO_KEY=vfio_device_pages VFIO_MEMATTR=0x1
+fi
+
+std_slots() {
+	echo "ram:$G_RAM:16M vfio:$G_IVS:$S2_IVSHMEM:2 vfio:$G_EDU:$S2_EDU:0" \
+		"res:$G_E1K:/sys/bus/pci/devices/$S2_E1000E/resource0"
+}
+
+setup_devices() {
+	bind_vfio "$S2_IVSHMEM" && bind_vfio "$S2_EDU" &&
+		echo 1 >"/sys/bus/pci/devices/$S2_E1000E/enable"
+}
+
+# sum VM COLUMN: a column of VM's summary line, found by the header's column names.
+sum() {
+	awk -v vm="$1" -v col="$2" 'NR == 2 { for (i = 1; i <= NF; i++) c[$i] = i }
+		NR > 2 && $1 == vm { print $(c[col]) }' "$S2_DFS/summary"
+}
+# st VM KEY: a status value; stats_v KEY: a stats value.
+st() { awk -v k="$2" '$1 == k { print $2 }' "$S2_DFS/$1/status"; }
+stats_v() { awk -v k="$1" '$1 == k { print $2 }' "$S2_DFS/stats"; }
+# maps VM: the mappings records, single-spaced; nmaps VM: how many.
+maps() { tail -n +3 "$S2_DFS/$1/mappings" | tr -s ' '; }
+nmaps() { maps "$1" | wc -l | tr -d ' '; }
+hex() { printf '0x%016x' "$1"; }
+# bar_pa BDF BAR: physical start address of a BAR (decimal).
+bar_pa() { printf '%d' "$(sed -n "$(($2 + 1))p" "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)"; }
+
+# map_line GPA BDF BAR FIRST N ATTR MEMATTR CLASS DRIVER: the mappings record expected for
+# N pages from page FIRST of a slot at GPA backed by BAR BAR of BDF.
+map_line() {
+	_pa=$(($(bar_pa "$2" "$3") + $4 * PS))
+	_ipa=$(($1 + $4 * PS))
+	echo "$(hex $_ipa) $(hex $((_ipa + $5 * PS))) $(hex $_pa) $(hex $((_pa + $5 * PS)))" \
+		"$5 3 $6 $7 rw- $8 $2 $3 $9"
+}
+
+# verify_ok NAME VM: the walker finds no difference with the tracked state.
+verify_ok() {
+	_vo=$(cat "$S2_DFS/$2/verify" 2>&1)
+	_r=$(echo "$_vo" | awk '$1 == "result" { print $2 }')
+	_d=$(echo "$_vo" | awk '$1 == "differences" { print $2 }')
+	if [ "$_r" = ok ] && [ "$_d" = 0 ]; then
+		t_ok "$1"
+	else
+		echo "$_vo" | head -n 20 | sed 's/^/# /'
+		t_fail "$1" "verify: result=$_r differences=$_d"
+	fi
+}
+
+# wait_gone VM: the VM's directory disappears (its removal is deferred to a work item).
+wait_gone() {
+	_i=0
+	while [ -e "$S2_DFS/$1" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	[ ! -e "$S2_DFS/$1" ]
+}
+
+# wait_vm VM: the VM's directory appears (publication is deferred to a work item).
+wait_vm() {
+	_i=0
+	while [ ! -e "$S2_DFS/$1/status" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	[ -e "$S2_DFS/$1/status" ]
+}
+
+# counts_eq NAME VM VFIO OTHER: VM's summary shows VFIO pages with the kernel's vfio
+# attribute (none with the others) and OTHER pages of other DEVICE memory.
+counts_eq() {
+	_got="$(sum "$2" vfio_device)/$(sum "$2" vfio_nc)/$(sum "$2" vfio_normal)/$(sum "$2" other_device)/$(sum "$2" other_nc)/$(sum "$2" other_normal)"
+	if [ "$VFIO_COL" = vfio_nc ]; then _want="0/$3/0/$4/0/0"; else _want="$3/0/0/$4/0/0"; fi
+	t_eq "$1" "$_got" "$_want"
+}
