@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0
+# The kvm-s2stat CLI (userspace/) and its host tests (tests/unit, tests/fuzz, tests/fixtures).
+#
+#   make cli           $(B)/host/kvm-s2stat       host build with $(CC) (native on arm64)
+#   make cli-aarch64   $(B)/aarch64/kvm-s2stat    static, $(CROSS_COMPILE_ARM64)gcc
+#   make host-test     every host test: decoder and parser unit tests and CLI tests over the
+#                      fixtures (cmocka, ASan+UBSan), then a bounded libFuzzer run
+#   make fuzz          a longer libFuzzer run (FUZZ_TIME seconds, default 600)
+#
+# Debian packages: gcc, clang (clang-14), libclang-rt-14-dev (libFuzzer and sanitizer
+# runtimes), libcmocka-dev, python3, man-db; gcc-aarch64-linux-gnu and libc6-dev-arm64-cross
+# for cli-aarch64.  Everything is built under $(B); nothing is written to the source tree.
+
+.PHONY: cli cli-aarch64 host-test host-test-deps fuzz
+
+CLI_SRCS := main.c s2parse.c s2read.c s2out.c
+CLI_DEPS := $(wildcard $(TOP)/userspace/*.h) $(wildcard $(TOP)/include/kvm_s2stat/*.h) \
+	    $(TOP)/mk/userspace.mk
+CLI_WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wformat=2 -Wno-format-nonliteral -Wundef -Wpointer-arith
+CLI_CPPFLAGS := -I$(TOP)/include -I$(TOP)/userspace -D_FILE_OFFSET_BITS=64
+CLI_CFLAGS ?= -O2 -g
+CROSS_CC_ARM64 := $(CROSS_COMPILE_ARM64)gcc
+
+# Tests: sanitizers with clang (the CLI itself is built with $(CC), usually gcc: both must
+# compile it warning-free).
+SAN_CC ?= clang
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	     -fno-sanitize-recover=all
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# Bounded run in host-test: FUZZ_RUNS inputs or FUZZ_SMOKE_TIME seconds, whichever first.
+FUZZ_RUNS ?= 1200000
+FUZZ_SMOKE_TIME ?= 150
+FUZZ_TIME ?= 600
+
+UT := $(B)/host-test
+FZ := $(B)/fuzz
+
+# ---- the CLI ----
+
+cli: $(B)/host/kvm-s2stat
+cli-aarch64: $(B)/aarch64/kvm-s2stat
+
+$(B)/host/obj/%.o: $(TOP)/userspace/%.c $(CLI_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CLI_WARN) $(CLI_CPPFLAGS) $(CLI_CFLAGS) -c $< -o $@
+
+$(B)/host/kvm-s2stat: $(addprefix $(B)/host/obj/,$(CLI_SRCS:.c=.o))
+	$(CC) $(CLI_CFLAGS) $^ -o $@
+
+$(B)/aarch64/obj/%.o: $(TOP)/userspace/%.c $(CLI_DEPS)
+	@mkdir -p $(@D)
+	$(CROSS_CC_ARM64) $(CLI_WARN) $(CLI_CPPFLAGS) -O2 -c $< -o $@
+
+$(B)/aarch64/kvm-s2stat: $(addprefix $(B)/aarch64/obj/,$(CLI_SRCS:.c=.o))
+	$(CROSS_CC_ARM64) -static -O2 $^ -o $@
+
+# ---- host tests ----
+
+# Fails with the package to install when a tool the tests need is missing.
+host-test-deps:
+	@command -v $(SAN_CC) >/dev/null 2>&1 || { echo "host-test: $(SAN_CC) missing: apt-get install clang" >&2; exit 1; }
+	@printf '#include <stdarg.h>\n#include <stddef.h>\n#include <setjmp.h>\n#include <cmocka.h>\n' | \
+	  $(SAN_CC) -E -x c - >/dev/null 2>&1 || { echo "host-test: cmocka missing: apt-get install libcmocka-dev" >&2; exit 1; }
+	@mkdir -p $(UT)
+	@printf 'int main(void){return 0;}\n' > $(UT)/.probe.c
+	@$(SAN_CC) $(SAN_FLAGS) $(UT)/.probe.c -o $(UT)/.probe >/dev/null 2>&1 || { echo "host-test: clang sanitizer runtimes missing: apt-get install libclang-rt-14-dev" >&2; exit 1; }
+	@printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n){(void)d;(void)n;return 0;}\n' > $(UT)/.fprobe.c
+	@$(FUZZ_CC) $(FUZZ_FLAGS) $(UT)/.fprobe.c -o $(UT)/.fprobe >/dev/null 2>&1 || { echo "host-test: libFuzzer missing: apt-get install libclang-rt-14-dev" >&2; exit 1; }
+	@command -v python3 >/dev/null 2>&1 || { echo "host-test: python3 missing: apt-get install python3" >&2; exit 1; }
+	@command -v man >/dev/null 2>&1 || { echo "host-test: man missing: apt-get install man-db" >&2; exit 1; }
+
+$(UT)/obj/%.o: $(TOP)/userspace/%.c $(CLI_DEPS) | host-test-deps
+	@mkdir -p $(@D)
+	$(SAN_CC) $(CLI_WARN) $(CLI_CPPFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(UT)/kvm-s2stat: $(addprefix $(UT)/obj/,$(CLI_SRCS:.c=.o))
+	$(SAN_CC) $(SAN_FLAGS) $^ -o $@
+
+UT_LIB := $(addprefix $(UT)/obj/,s2parse.o s2read.o s2out.o)
+UT_WARN := -std=c11 -Wall -Wextra -Werror
+
+$(UT)/test_decode: $(TOP)/tests/unit/test_decode.c $(CLI_DEPS) | host-test-deps
+	@mkdir -p $(@D)
+	$(SAN_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(SAN_FLAGS) $< -lcmocka -o $@
+
+$(UT)/test_parse: $(TOP)/tests/unit/test_parse.c $(UT_LIB) $(CLI_DEPS) | host-test-deps
+	$(SAN_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(SAN_FLAGS) $< $(UT_LIB) -lcmocka -o $@
+
+$(UT)/test_cli: $(TOP)/tests/unit/test_cli.c $(CLI_DEPS) | host-test-deps
+	$(SAN_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(SAN_FLAGS) $< -lcmocka -o $@
+
+# ---- fuzzing ----
+
+FUZZ_SRCS := $(TOP)/tests/fuzz/fuzz_parse.c $(TOP)/userspace/s2parse.c
+
+$(FZ)/fuzz_parse: $(FUZZ_SRCS) $(CLI_DEPS) | host-test-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(FUZZ_FLAGS) $(FUZZ_SRCS) -o $@
+
+# Seeds: every fixture file, prefixed with the byte that selects its parser (fuzz_parse.c).
+$(FZ)/seeds.stamp: $(shell find $(TOP)/tests/fixtures -type f 2>/dev/null) $(TOP)/tests/fuzz/mkseeds.sh
+	@mkdir -p $(FZ)
+	$(TOP)/tests/fuzz/mkseeds.sh $(TOP)/tests/fixtures $(FZ)/seeds
+	@touch $@
+
+FUZZ_LOG := $(FZ)/last-run.log
+
+define fuzz_run
+	@rm -rf $(FZ)/corpus && mkdir -p $(FZ)/corpus $(FZ)/artifacts
+	@echo "fuzz: $(1)"
+	@cd $(FZ) && ./fuzz_parse -artifact_prefix=$(FZ)/artifacts/ -print_final_stats=1 \
+	  $(2) $(FZ)/corpus $(FZ)/seeds > $(FUZZ_LOG) 2>&1 || { tail -n 60 $(FUZZ_LOG); \
+	  echo "fuzz: FAILED (crash input in $(FZ)/artifacts/, log $(FUZZ_LOG))" >&2; exit 1; }
+	@runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_LOG)); \
+	  secs=$$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' $(FUZZ_LOG)); \
+	  echo "fuzz: OK: $$runs inputs in $$secs s, no crash (log $(FUZZ_LOG))"; \
+	  if [ "$${runs:-0}" -lt 1000000 ]; then echo "fuzz: note: fewer than 10^6 inputs (slow machine?)"; fi
+endef
+
+fuzz: $(FZ)/fuzz_parse $(FZ)/seeds.stamp
+	$(call fuzz_run,up to $(FUZZ_TIME) s,-max_total_time=$(FUZZ_TIME))
+
+# ---- host-test ----
+
+host-test: host-test-deps $(B)/host/kvm-s2stat $(UT)/kvm-s2stat $(UT)/test_decode \
+	   $(UT)/test_parse $(UT)/test_cli $(FZ)/fuzz_parse $(FZ)/seeds.stamp
+	@echo "== test_decode"
+	@$(UT)/test_decode
+	@echo "== test_parse"
+	@cd $(TOP) && S2_FIXTURES=$(TOP)/tests/fixtures S2_TMP=$(UT)/tmp $(UT)/test_parse
+	@echo "== test_cli"
+	@cd $(TOP) && S2_CLI=$(UT)/kvm-s2stat S2_FIXTURES=$(TOP)/tests/fixtures \
+	  S2_TMP=$(UT)/tmp S2_TOOLS=$(TOP)/tests/unit S2_MAN=$(TOP)/userspace/kvm-s2stat.8 \
+	  ASAN_OPTIONS=detect_leaks=0 $(UT)/test_cli
+	$(call fuzz_run,$(FUZZ_RUNS) inputs (at most $(FUZZ_SMOKE_TIME) s),-runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SMOKE_TIME))

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * libFuzzer target for the kvm-s2stat debugfs parsers (userspace/s2parse.c).
+ *
+ * Input: one selector byte, then a file's content.  selector % 6 picks the parser
+ * (version, stats, summary, status, mappings, verify); (selector / 6) % 3 the page size the
+ * mappings and status checks use (4, 16, 64 KiB); (selector / 18) % 2 FEAT_S2FWB.
+ * tests/fuzz/mkseeds.sh builds the seeds from the fixtures with the same encoding.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s2parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const unsigned int shifts[3] = { 12, 14, 16 };
+	struct s2_stats st;
+	struct s2_err err;
+	const char *buf;
+	unsigned int sel;
+	char *copy;
+	int r = 0;
+
+	if (!size)
+		return 0;
+	sel = data[0];
+	/* An exact-size heap copy: ASan catches any read past the end. */
+	copy = malloc(size - 1 ? size - 1 : 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, data + 1, size - 1);
+	buf = copy;
+	memset(&st, 0, sizeof(st));
+	st.page_shift = shifts[(sel / 6) % 3];
+	st.page_size = 1ULL << st.page_shift;
+	st.fwb = (sel / 18) % 2;
+	memset(&err, 0, sizeof(err));
+
+	switch (sel % 6) {
+	case 0: {
+		struct s2_version v;
+
+		r = s2_parse_version(buf, size - 1, "version", &v, &err);
+		break;
+	}
+	case 1: {
+		struct s2_stats s;
+
+		r = s2_parse_stats(buf, size - 1, "stats", &s, &err);
+		if (!r && (s.page_size != 1ULL << s.page_shift))
+			abort();
+		break;
+	}
+	case 2: {
+		struct s2_summary s;
+
+		r = s2_parse_summary(buf, size - 1, "summary", &s, &err);
+		if (!r) {
+			for (size_t i = 1; i < s.n; i++)
+				if (s.vms[i - 1].pid > s.vms[i].pid)
+					abort();
+			s2_summary_free(&s);
+		}
+		break;
+	}
+	case 3: {
+		struct s2_status s;
+
+		r = s2_parse_status(buf, size - 1, "status", &st, &s, &err);
+		break;
+	}
+	case 4: {
+		struct s2_mappings m;
+
+		r = s2_parse_mappings(buf, size - 1, "mappings", &st, &m, &err);
+		if (!r) {
+			/* Invariants the output code relies on. */
+			for (size_t i = 0; i < m.n; i++) {
+				const struct s2_map *x = &m.v[i];
+
+				if (x->ipa_start >= x->ipa_end || x->pages == 0 ||
+				    x->ipa_end - x->ipa_start != x->pa_end - x->pa_start ||
+				    (i && m.v[i - 1].ipa_end > x->ipa_start) ||
+				    x->driver >= m.ndrivers || x->attr >= S2_ATTR_NR)
+					abort();
+			}
+			s2_mappings_free(&m);
+		}
+		break;
+	}
+	default: {
+		struct s2_verify v;
+
+		r = s2_parse_verify(buf, size - 1, "verify", &v, &err);
+		if (!r) {
+			if (v.ndiffs > S2_VERIFY_MAX_DIFF_LINES)
+				abort();
+			s2_verify_free(&v);
+		}
+		break;
+	}
+	}
+	/* Every failure has an exit code and a message naming the file. */
+	if (r && (!err.code || strncmp(err.msg, "", 1) == 0))
+		abort();
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,1129 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kvm-s2stat CLI: strict, forward-compatible parsers of the kvm_s2stat debugfs files
+ * (docs/debugfs.md, format 1), from memory buffers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "s2parse.h"
+#include "version.h"
+
+const char *const s2_stat_names[S2_STAT_NR] = {
+	[S2_STAT_VMS] = "vms",
+	[S2_STAT_VMS_SEEN] = "vms_seen",
+	[S2_STAT_VMS_GONE] = "vms_gone",
+	[S2_STAT_PROBE_MAP] = "probe_map",
+	[S2_STAT_PROBE_MAP_DEVICE] = "probe_map_device",
+	[S2_STAT_PROBE_MAP_FAILED] = "probe_map_failed",
+	[S2_STAT_PROBE_UNMAP] = "probe_unmap",
+	[S2_STAT_PROBE_PERM] = "probe_perm",
+	[S2_STAT_PROBE_DESTROY] = "probe_destroy",
+	[S2_STAT_PROBE_MISSED] = "probe_missed",
+	[S2_STAT_DROPS] = "drops",
+	[S2_STAT_RANGES] = "ranges",
+	[S2_STAT_RANGES_MAX] = "ranges_max",
+	[S2_STAT_LIVE_OBJECTS] = "live_objects",
+	[S2_STAT_BYTES_HELD] = "bytes_held",
+	[S2_STAT_PCI_BARS] = "pci_bars",
+	[S2_STAT_VFIO_BARS] = "vfio_bars",
+	[S2_STAT_RESYNCS] = "resyncs",
+};
+
+const char *const s2_verify_key_names[S2_VKEY_NR] = {
+	[S2_VKEY_WALKED_LEAVES] = "walked_leaves",
+	[S2_VKEY_TABLE_DEVICE_PAGES] = "table_device_pages",
+	[S2_VKEY_TRACKED_DEVICE_PAGES] = "tracked_device_pages",
+	[S2_VKEY_CHUNKS] = "chunks",
+};
+
+int s2_fail(struct s2_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- lines and tokens ---- */
+
+struct lx {
+	const char *p, *end;
+	const char *path;
+	unsigned int line;
+	struct s2_err *err;
+};
+
+struct tok {
+	const char *s;
+	size_t n;
+};
+
+#define MALFORMED_HINT	" (malformed kvm_s2stat output: report it with a copy of the file)"
+
+/* A malformed-content error at the current line. */
+__attribute__((format(printf, 2, 3)))
+static int malformed(struct lx *lx, const char *fmt, ...)
+{
+	char what[S2_ERR_MSG / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (lx->line)
+		return s2_fail(lx->err, S2_EXIT_MALFORMED, "%s:%u: %s" MALFORMED_HINT,
+			       lx->path, lx->line, what);
+	return s2_fail(lx->err, S2_EXIT_MALFORMED, "%s: %s" MALFORMED_HINT, lx->path, what);
+}
+
+/* Next line into @s/@n: 1, 0 at the end, -1 on error (no newline, bytes not printable). */
+static int next_line(struct lx *lx, const char **s, size_t *n)
+{
+	const char *nl;
+	size_t i;
+
+	if (lx->p >= lx->end)
+		return 0;
+	lx->line++;
+	nl = memchr(lx->p, '\n', (size_t)(lx->end - lx->p));
+	if (!nl)
+		return malformed(lx, "last line has no newline (file truncated?)");
+	for (i = 0; lx->p + i < nl; i++) {
+		unsigned char c = (unsigned char)lx->p[i];
+
+		if (c < 0x20 || c > 0x7e)
+			return malformed(lx, "byte 0x%02x at column %zu is not printable ASCII",
+					 c, i + 1);
+	}
+	*s = lx->p;
+	*n = (size_t)(nl - lx->p);
+	lx->p = nl + 1;
+	return 1;
+}
+
+/* Split on spaces; stores at most @max tokens and returns how many there are. */
+static size_t split(const char *s, size_t n, struct tok *t, size_t max)
+{
+	size_t i = 0, cnt = 0;
+
+	while (i < n) {
+		size_t j;
+
+		while (i < n && s[i] == ' ')
+			i++;
+		if (i >= n)
+			break;
+		for (j = i; j < n && s[j] != ' '; j++)
+			;
+		if (cnt < max) {
+			t[cnt].s = s + i;
+			t[cnt].n = j - i;
+		}
+		cnt++;
+		i = j;
+	}
+	return cnt;
+}
+
+static bool tok_eq(const struct tok *t, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	return t->n == l && !memcmp(t->s, lit, l);
+}
+
+/* "%.*s" arguments for a token, shortened to 48 characters. */
+#define TOKF		"'%.*s%s'"
+#define TOKA(t)		(int)((t)->n > 48 ? 48 : (t)->n), (t)->s, (t)->n > 48 ? "..." : ""
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decimal, or hexadecimal with 0x; no sign, no overflow. */
+static bool parse_u64(const struct tok *t, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (t->n == 0)
+		return false;
+	if (t->n > 2 && t->s[0] == '0' && (t->s[1] == 'x' || t->s[1] == 'X')) {
+		if (t->n - 2 > 16)
+			return false;
+		for (i = 2; i < t->n; i++) {
+			int h = hexval(t->s[i]);
+
+			if (h < 0)
+				return false;
+			x = x << 4 | (uint64_t)h;
+		}
+		*v = x;
+		return true;
+	}
+	for (i = 0; i < t->n; i++) {
+		unsigned int d;
+
+		if (t->s[i] < '0' || t->s[i] > '9')
+			return false;
+		d = (unsigned int)(t->s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return true;
+}
+
+static bool parse_u32(const struct tok *t, uint32_t *v)
+{
+	uint64_t x;
+
+	if (!parse_u64(t, &x) || x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+/* An address: 0x and exactly 16 hex digits. */
+static bool parse_addr(const struct tok *t, uint64_t *v)
+{
+	if (t->n != 18 || t->s[0] != '0' || t->s[1] != 'x')
+		return false;
+	return parse_u64(t, v);
+}
+
+/* A level: -1..3. */
+static bool parse_level(const struct tok *t, int8_t *v)
+{
+	if (t->n == 2 && t->s[0] == '-' && t->s[1] == '1') {
+		*v = -1;
+		return true;
+	}
+	if (t->n == 1 && t->s[0] >= '0' && t->s[0] <= '3') {
+		*v = (int8_t)(t->s[0] - '0');
+		return true;
+	}
+	return false;
+}
+
+/* "rwx" with '-' for absent permissions. */
+static bool parse_perm(const struct tok *t, uint8_t *v)
+{
+	static const char want[3] = { 'r', 'w', 'x' };
+	unsigned int p = 0, i;
+
+	if (t->n != 3)
+		return false;
+	for (i = 0; i < 3; i++) {
+		if (t->s[i] == want[i])
+			p |= 1u << i;
+		else if (t->s[i] != '-')
+			return false;
+	}
+	*v = (uint8_t)p;	/* bit i: S2_PERM_R, S2_PERM_W, S2_PERM_X */
+	return true;
+}
+
+static int parse_attr_tok(const struct tok *t)
+{
+	char buf[24];
+
+	if (t->n >= sizeof(buf))
+		return -1;
+	memcpy(buf, t->s, t->n);
+	buf[t->n] = '\0';
+	return s2_attr_parse(buf);
+}
+
+static bool tok_copy(char *dst, size_t size, const struct tok *t)
+{
+	if (t->n >= size)
+		return false;
+	memcpy(dst, t->s, t->n);
+	dst[t->n] = '\0';
+	return true;
+}
+
+/* A VM name "<pid>-<fd>" (decimal). */
+static bool parse_vm_name(const struct tok *t, uint32_t *pid, uint32_t *fd)
+{
+	const char *dash = memchr(t->s, '-', t->n);
+	struct tok a, b;
+
+	if (!dash)
+		return false;
+	a.s = t->s;
+	a.n = (size_t)(dash - t->s);
+	b.s = dash + 1;
+	b.n = t->n - a.n - 1;
+	if (!a.n || !b.n || a.n > 10 || b.n > 10)
+		return false;
+	for (size_t i = 0; i < a.n; i++)
+		if (a.s[i] < '0' || a.s[i] > '9')
+			return false;
+	for (size_t i = 0; i < b.n; i++)
+		if (b.s[i] < '0' || b.s[i] > '9')
+			return false;
+	return parse_u32(&a, pid) && parse_u32(&b, fd);
+}
+
+/* "DDDD:BB:DD.F" (hex; device 0-0x1f, function 0-7). */
+static bool parse_bdf(const struct tok *t, uint32_t *v)
+{
+	static const char shape[] = "hhhh:hh:hh.h";
+	unsigned int x[4] = { 0 }, f = 0;
+
+	if (t->n != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; i < t->n; i++) {
+		if (shape[i] == 'h') {
+			int h = hexval(t->s[i]);
+
+			if (h < 0)
+				return false;
+			x[f] = x[f] << 4 | (unsigned int)h;
+		} else if (t->s[i] != shape[i]) {
+			return false;
+		} else {
+			f++;
+		}
+	}
+	if (x[2] > 0x1f || x[3] > 7)
+		return false;
+	*v = x[0] << 16 | x[1] << 8 | x[2] << 3 | x[3];
+	return true;
+}
+
+const char *s2_bdf_str(uint32_t bdf, char buf[16])
+{
+	snprintf(buf, 16, "%04x:%02x:%02x.%x", (bdf >> 16) & 0xffff, (bdf >> 8) & 0xff,
+		 (bdf >> 3) & 0x1f, bdf & 7);
+	return buf;
+}
+
+/* A key of a key-value line: [a-z][a-z0-9_]*. */
+static bool is_key(const struct tok *t)
+{
+	if (!t->n || t->s[0] < 'a' || t->s[0] > 'z')
+		return false;
+	for (size_t i = 1; i < t->n; i++) {
+		char c = t->s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Line 1 of every file but version: "format <N>". */
+static int format_line(struct lx *lx)
+{
+	struct tok t[3];
+	const char *s;
+	size_t n, nt;
+	uint64_t v;
+	int r = next_line(lx, &s, &n);
+
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return malformed(lx, "empty file (line 1 must be 'format %d')", S2_FORMAT_VERSION);
+	nt = split(s, n, t, 3);
+	if (nt != 2 || !tok_eq(&t[0], "format") || !parse_u64(&t[1], &v))
+		return malformed(lx, "expected 'format <N>', found '%.*s%s'",
+				 (int)(n > 48 ? 48 : n), s, n > 48 ? "..." : "");
+	if (v != S2_FORMAT_VERSION)
+		return s2_fail(lx->err, S2_EXIT_FORMAT,
+			       "%s:%u: format %llu, but kvm-s2stat %s reads format %d only: "
+			       "use the kvm-s2stat that comes with the loaded kvm_s2stat module",
+			       lx->path, lx->line, (unsigned long long)v, KVM_S2STAT_VERSION,
+			       S2_FORMAT_VERSION);
+	return 0;
+}
+
+/*
+ * Number of columns of a tabular file, from its header string in format.h (the string is
+ * what the module prints; the S2_*_NCOLS constants are checked against it by the tests).
+ */
+static size_t ncols_of(const char *columns)
+{
+	struct tok t[1];
+
+	return split(columns, strlen(columns), t, 0);
+}
+
+/* Line 2 of tabular files: the column header, whitespace-normalised. */
+static int header_line(struct lx *lx, const char *columns)
+{
+	struct tok t[32], c[32];
+	const char *s;
+	size_t n, nt, nc, i;
+	int r = next_line(lx, &s, &n);
+
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		lx->line++;
+		return malformed(lx, "missing column header");
+	}
+	nt = split(s, n, t, 32);
+	nc = split(columns, strlen(columns), c, 32);
+	for (i = 0; i < nt && i < nc && i < 32; i++)
+		if (t[i].n != c[i].n || memcmp(t[i].s, c[i].s, c[i].n))
+			break;
+	if (nt != nc || i != nc)
+		return malformed(lx, "column header is not '%s'", columns);
+	return 0;
+}
+
+/* ---- version ---- */
+
+int s2_parse_version(const char *buf, size_t len, const char *path, struct s2_version *out,
+		     struct s2_err *err)
+{
+	struct lx lx = { buf, buf + len, path, 0, err };
+	struct tok t[5];
+	const char *s;
+	size_t n, nt;
+	uint64_t v;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = next_line(&lx, &s, &n);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return malformed(&lx, "empty file (expected 'kvm_s2stat <version> format <N>')");
+	nt = split(s, n, t, 5);
+	if (nt != 4 || !tok_eq(&t[0], "kvm_s2stat") || !tok_eq(&t[2], "format") ||
+	    !parse_u64(&t[3], &v) || !tok_copy(out->module_version, sizeof(out->module_version),
+						&t[1]))
+		return malformed(&lx, "expected 'kvm_s2stat <version> format <N>', found "
+				 "'%.*s%s'", (int)(n > 48 ? 48 : n), s, n > 48 ? "..." : "");
+	if (v != S2_FORMAT_VERSION)
+		return s2_fail(err, S2_EXIT_FORMAT,
+			       "%s: module %s writes format %llu, but kvm-s2stat %s reads format "
+			       "%d only: use the kvm-s2stat that comes with the loaded module",
+			       path, out->module_version, (unsigned long long)v,
+			       KVM_S2STAT_VERSION, S2_FORMAT_VERSION);
+	out->format = (unsigned int)v;
+	r = next_line(&lx, &s, &n);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return malformed(&lx, "unexpected second line");
+	return 0;
+}
+
+/* ---- key-value files ---- */
+
+enum kv_type { KV_U64, KV_U32, KV_BOOL, KV_STR, KV_ENUM, KV_VMNAME, KV_PAGESIZE };
+
+struct kv_spec {
+	const char *key;
+	enum kv_type type;
+	void *dst;
+	size_t size;			/* KV_STR */
+	const char *const *choices;	/* KV_ENUM: NULL-terminated; stores the index (int) */
+	unsigned int line;		/* where it was seen, 0 = not yet */
+	bool optional;			/* may be absent */
+};
+
+static int kv_value(struct lx *lx, struct kv_spec *k, const struct tok *v)
+{
+	uint64_t x;
+
+	switch (k->type) {
+	case KV_U64:
+		if (!parse_u64(v, k->dst))
+			return malformed(lx, "%s: " TOKF " is not a number", k->key, TOKA(v));
+		return 0;
+	case KV_U32:
+		if (!parse_u32(v, k->dst))
+			return malformed(lx, "%s: " TOKF " is not a 32-bit number", k->key, TOKA(v));
+		return 0;
+	case KV_BOOL:
+		if (!parse_u64(v, &x) || x > 1)
+			return malformed(lx, "%s: " TOKF " is not 0 or 1", k->key, TOKA(v));
+		*(bool *)k->dst = x;
+		return 0;
+	case KV_STR:
+		if (!tok_copy(k->dst, k->size, v))
+			return malformed(lx, "%s: value longer than %zu characters", k->key,
+					 k->size - 1);
+		return 0;
+	case KV_ENUM:
+		for (int i = 0; k->choices[i]; i++) {
+			if (tok_eq(v, k->choices[i])) {
+				*(int *)k->dst = i;
+				return 0;
+			}
+		}
+		return malformed(lx, "%s: unknown value " TOKF, k->key, TOKA(v));
+	case KV_VMNAME: {
+		uint32_t pid, fd;
+
+		if (!parse_vm_name(v, &pid, &fd) || !tok_copy(k->dst, S2_NAME_MAX, v))
+			return malformed(lx, "%s: " TOKF " is not a VM name <pid>-<fd>", k->key,
+					 TOKA(v));
+		return 0;
+	}
+	case KV_PAGESIZE:
+		if (!parse_u64(v, &x) || (x != 4096 && x != 16384 && x != 65536))
+			return malformed(lx, "%s: " TOKF " is not 4096, 16384 or 65536", k->key,
+					 TOKA(v));
+		*(uint64_t *)k->dst = x;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Key-value lines until the end or, when @stop_diff, until a line starting with "diff"
+ * (left in *@diff_line/@diff_n, *@have_diff set).  Unknown keys are ignored; known keys
+ * must appear at most once; all of @specs are required except the optional ones.
+ */
+static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs, bool stop_diff,
+		    const char **diff_line, size_t *diff_n, bool *have_diff)
+{
+	const char *s;
+	size_t n, nt, i;
+	struct tok t[3];
+	int r;
+
+	if (have_diff)
+		*have_diff = false;
+	while ((r = next_line(lx, &s, &n)) > 0) {
+		nt = split(s, n, t, 3);
+		if (stop_diff && nt >= 1 && tok_eq(&t[0], "diff")) {
+			*diff_line = s;
+			*diff_n = n;
+			*have_diff = true;
+			break;
+		}
+		if (nt < 2 || !is_key(&t[0]))
+			return malformed(lx, "expected '<key> <value>', found '%.*s%s'",
+					 (int)(n > 48 ? 48 : n), s, n > 48 ? "..." : "");
+		for (i = 0; i < nspecs; i++)
+			if (tok_eq(&t[0], specs[i].key))
+				break;
+		if (i == nspecs)
+			continue;	/* unknown key: a newer module (forward compatible) */
+		if (specs[i].line)
+			return malformed(lx, "key '%s' repeated (first on line %u)", specs[i].key,
+					 specs[i].line);
+		if (nt != 2)
+			return malformed(lx, "%s: expected one value, found %zu", specs[i].key,
+					 nt - 1);
+		specs[i].line = lx->line;
+		if (kv_value(lx, &specs[i], &t[1]))
+			return -1;
+	}
+	if (r < 0)
+		return -1;
+	for (i = 0; i < nspecs; i++) {
+		if (!specs[i].line && !specs[i].optional) {
+			unsigned int l = lx->line;
+
+			lx->line = 0;
+			malformed(lx, "required key '%s' missing (after line %u)", specs[i].key, l);
+			lx->line = l;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *const kvm_modes[] = { "vhe", "nvhe", "protected", NULL };
+static const char *const discoveries[] = { "kvm-debugfs", "on-fault", NULL };
+static const char *const states[] = { S2_STATE_EXACT, S2_STATE_INEXACT, NULL };
+static const char *const founds[] = { "created", "walked", NULL };
+static const char *const results[] = { "ok", "differ", "unavailable", NULL };
+
+int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stats *out,
+		   struct s2_err *err)
+{
+	struct lx lx = { buf, buf + len, path, 0, err };
+	struct kv_spec specs[7 + S2_STAT_NR];
+	int mode, disc;
+	size_t i, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(specs, 0, sizeof(specs));
+	specs[n++] = (struct kv_spec){ "module_version", KV_STR, out->module_version,
+				       sizeof(out->module_version), NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "kernel", KV_STR, out->kernel, sizeof(out->kernel),
+				       NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "page_size", KV_PAGESIZE, &out->page_size, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "fwb", KV_BOOL, &out->fwb, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "lpa2", KV_BOOL, &out->lpa2, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "kvm_mode", KV_ENUM, &mode, 0, kvm_modes, 0, false };
+	specs[n++] = (struct kv_spec){ "discovery", KV_ENUM, &disc, 0, discoveries, 0, false };
+	for (i = 0; i < S2_STAT_NR; i++)
+		specs[n++] = (struct kv_spec){ s2_stat_names[i], KV_U64, &out->val[i], 0, NULL, 0, false };
+
+	if (format_line(&lx) || kv_lines(&lx, specs, n, false, NULL, NULL, NULL))
+		return -1;
+	snprintf(out->kvm_mode, sizeof(out->kvm_mode), "%s", kvm_modes[mode]);
+	snprintf(out->discovery, sizeof(out->discovery), "%s", discoveries[disc]);
+	out->page_shift = out->page_size == 4096 ? 12 : out->page_size == 16384 ? 14 : 16;
+	return 0;
+}
+
+int s2_parse_status(const char *buf, size_t len, const char *path, const struct s2_stats *st,
+		    struct s2_status *out, struct s2_err *err)
+{
+	struct lx lx = { buf, buf + len, path, 0, err };
+	struct kv_spec specs[24];
+	int state, found;
+	size_t n = 0, bytes_vfio, bytes_other;
+	uint32_t pid, fd;
+	struct tok name;
+
+	memset(out, 0, sizeof(*out));
+	memset(specs, 0, sizeof(specs));
+	specs[n++] = (struct kv_spec){ "vm", KV_VMNAME, out->vm, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "pid", KV_U32, &out->pid, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "state", KV_ENUM, &state, 0, states, 0, false };
+	specs[n++] = (struct kv_spec){ "found", KV_ENUM, &found, 0, founds, 0, false };
+	specs[n++] = (struct kv_spec){ "vfio_device_pages", KV_U64, &out->c.vfio[S2_ATTR_DEVICE], 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "vfio_nc_pages", KV_U64, &out->c.vfio[S2_ATTR_NC], 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "vfio_normal_pages", KV_U64, &out->c.vfio[S2_ATTR_NORMAL], 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "other_device_pages", KV_U64, &out->c.other[S2_ATTR_DEVICE], 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "other_nc_pages", KV_U64, &out->c.other[S2_ATTR_NC], 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "other_normal_pages", KV_U64, &out->c.other[S2_ATTR_NORMAL], 0, NULL, 0, false };
+	bytes_vfio = n;
+	specs[n++] = (struct kv_spec){ "vfio_bytes", KV_U64, &out->vfio_bytes, 0, NULL, 0, false };
+	bytes_other = n;
+	specs[n++] = (struct kv_spec){ "other_bytes", KV_U64, &out->other_bytes, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "ranges", KV_U64, &out->ranges, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "page_leaves", KV_U64, &out->page_leaves, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "block_leaves", KV_U64, &out->block_leaves, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "failed_device", KV_U64, &out->failed[S2_ATTR_DEVICE], 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "failed_nc", KV_U64, &out->failed[S2_ATTR_NC], 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "failed_normal", KV_U64, &out->failed[S2_ATTR_NORMAL], 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "drops", KV_U64, &out->drops, 0, NULL, 0, false };
+	specs[n++] = (struct kv_spec){ "resyncs", KV_U64, &out->resyncs, 0, NULL, 0, false };
+
+	if (format_line(&lx) || kv_lines(&lx, specs, n, false, NULL, NULL, NULL))
+		return -1;
+	out->exact = state == 0;
+	out->walked = found == 1;
+	name.s = out->vm;
+	name.n = strlen(out->vm);
+	parse_vm_name(&name, &pid, &fd);
+	if (pid != out->pid) {
+		lx.line = specs[1].line;
+		return malformed(&lx, "pid %u differs from the pid in vm %s", out->pid, out->vm);
+	}
+	if (st && st->page_shift) {
+		const uint64_t *pg[2] = { out->c.vfio, out->c.other };
+		const uint64_t bytes[2] = { out->vfio_bytes, out->other_bytes };
+		const size_t line[2] = { bytes_vfio, bytes_other };
+
+		for (int i = 0; i < 2; i++) {
+			uint64_t sum = pg[i][0] + pg[i][1] + pg[i][2];
+
+			if (sum < pg[i][0] || sum > (UINT64_MAX >> st->page_shift) ||
+			    sum << st->page_shift != bytes[i]) {
+				lx.line = specs[line[i]].line;
+				return malformed(&lx, "%s %llu is not the %s pages times page_size "
+						 "%llu", specs[line[i]].key,
+						 (unsigned long long)bytes[i], i ? "other" : "vfio",
+						 (unsigned long long)st->page_size);
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- tabular files ---- */
+
+int s2_parse_summary(const char *buf, size_t len, const char *path, struct s2_summary *out,
+		     struct s2_err *err)
+{
+	struct lx lx = { buf, buf + len, path, 0, err };
+	struct tok t[16];
+	const size_t want = ncols_of(S2_SUMMARY_COLUMNS);	/* 11 */
+	size_t cap = 0, nt;
+	const char *s;
+	size_t n;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (format_line(&lx) || header_line(&lx, S2_SUMMARY_COLUMNS))
+		return -1;
+	while ((r = next_line(&lx, &s, &n)) > 0) {
+		struct s2_vm_row row;
+		uint64_t *cnt[8];
+		uint32_t pid;
+
+		memset(&row, 0, sizeof(row));
+		nt = split(s, n, t, 16);
+		if (nt != want || want != 11) {
+			malformed(&lx, "%zu columns, expected %zu", nt, want);
+			goto fail;
+		}
+		if (!parse_vm_name(&t[0], &row.pid, &row.fd) ||
+		    !tok_copy(row.name, sizeof(row.name), &t[0])) {
+			malformed(&lx, "vm " TOKF " is not <pid>-<fd>", TOKA(&t[0]));
+			goto fail;
+		}
+		if (!parse_u32(&t[1], &pid) || pid != row.pid) {
+			malformed(&lx, "pid " TOKF " is not the pid of vm %s", TOKA(&t[1]),
+				  row.name);
+			goto fail;
+		}
+		if (tok_eq(&t[2], S2_STATE_EXACT)) {
+			row.exact = true;
+		} else if (!tok_eq(&t[2], S2_STATE_INEXACT)) {
+			malformed(&lx, "state " TOKF " is not exact or inexact", TOKA(&t[2]));
+			goto fail;
+		}
+		cnt[0] = &row.c.vfio[S2_ATTR_DEVICE];
+		cnt[1] = &row.c.vfio[S2_ATTR_NC];
+		cnt[2] = &row.c.vfio[S2_ATTR_NORMAL];
+		cnt[3] = &row.c.other[S2_ATTR_DEVICE];
+		cnt[4] = &row.c.other[S2_ATTR_NC];
+		cnt[5] = &row.c.other[S2_ATTR_NORMAL];
+		cnt[6] = &row.failed;
+		cnt[7] = &row.drops;
+		for (int i = 0; i < 8; i++) {
+			if (!parse_u64(&t[3 + i], cnt[i])) {
+				malformed(&lx, "column %d: " TOKF " is not a number", 4 + i,
+					  TOKA(&t[3 + i]));
+				goto fail;
+			}
+		}
+		if (out->n) {
+			const struct s2_vm_row *p = &out->vms[out->n - 1];
+
+			if (p->pid > row.pid || (p->pid == row.pid && p->fd >= row.fd)) {
+				malformed(&lx, "vm %s %s after %s (must be ascending by pid, fd)",
+					  row.name, p->pid == row.pid && p->fd == row.fd ?
+					  "repeated" : "listed", p->name);
+				goto fail;
+			}
+		}
+		if (out->n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			void *nv = realloc(out->vms, nc * sizeof(*out->vms));
+
+			if (!nv) {
+				s2_fail(err, S2_EXIT_RUNTIME, "%s: out of memory", path);
+				goto fail;
+			}
+			out->vms = nv;
+			cap = nc;
+		}
+		out->vms[out->n++] = row;
+	}
+	if (r == 0)
+		return 0;
+fail:
+	s2_summary_free(out);
+	return -1;
+}
+
+void s2_summary_free(struct s2_summary *s)
+{
+	free(s->vms);
+	s->vms = NULL;
+	s->n = 0;
+}
+
+void s2_mappings_free(struct s2_mappings *m)
+{
+	free(m->v);
+	free(m->drivers);
+	memset(m, 0, sizeof(*m));
+}
+
+const char *s2_map_driver(const struct s2_mappings *m, const struct s2_map *r)
+{
+	return r->driver < m->ndrivers ? m->drivers[r->driver] : "-";
+}
+
+static int intern_driver(struct s2_mappings *m, size_t *cap, const struct tok *t)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndrivers; i++)
+		if (strlen(m->drivers[i]) == t->n && !memcmp(m->drivers[i], t->s, t->n))
+			return (int)i;
+	if (m->ndrivers >= UINT16_MAX)
+		return -1;
+	if (m->ndrivers == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		void *nv = realloc(m->drivers, nc * sizeof(*m->drivers));
+
+		if (!nv)
+			return -1;
+		m->drivers = nv;
+		*cap = nc;
+	}
+	tok_copy(m->drivers[m->ndrivers], S2_DRIVER_MAX, t);
+	return (int)m->ndrivers++;
+}
+
+enum { C_IPA_S, C_IPA_E, C_PA_S, C_PA_E, C_PAGES, C_LEVEL, C_ATTR, C_MEMATTR, C_PERM, C_CLASS,
+       C_BDF, C_BAR, C_DRIVER };
+
+int s2_parse_mappings(const char *buf, size_t len, const char *path, const struct s2_stats *st,
+		      struct s2_mappings *out, struct s2_err *err)
+{
+	static const char *const colname[13] = {
+		"ipa_start", "ipa_end", "pa_start", "pa_end", "pages", "level", "attr",
+		"memattr", "perm", "class", "bdf", "bar", "driver",
+	};
+	struct lx lx = { buf, buf + len, path, 0, err };
+	struct tok t[16];
+	const size_t want = ncols_of(S2_MAPPINGS_COLUMNS);	/* 13 */
+	size_t cap = 0, dcap = 0, nt;
+	const struct tok dash = { "-", 1 };
+	unsigned int ps = st->page_shift;
+	const char *s;
+	size_t n;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (intern_driver(out, &dcap, &dash) < 0) {
+		s2_fail(err, S2_EXIT_RUNTIME, "%s: out of memory", path);
+		goto fail;
+	}
+	if (format_line(&lx) || header_line(&lx, S2_MAPPINGS_COLUMNS))
+		goto fail;
+	while ((r = next_line(&lx, &s, &n)) > 0) {
+		struct s2_map m;
+		uint64_t v, len_ipa, len_pa;
+		unsigned int shift;
+		int a;
+
+		memset(&m, 0, sizeof(m));
+		nt = split(s, n, t, 16);
+		if (nt != want || want != 13) {
+			malformed(&lx, "%zu columns, expected %zu", nt, want);
+			goto fail;
+		}
+		for (int c = C_IPA_S; c <= C_PA_E; c++) {
+			if (!parse_addr(&t[c], &v)) {
+				malformed(&lx, "%s " TOKF " is not an address (0x and 16 hex digits)",
+					  colname[c], TOKA(&t[c]));
+				goto fail;
+			}
+			if (v & (st->page_size - 1)) {
+				malformed(&lx, "%s 0x%016llx is not aligned to page_size %llu",
+					  colname[c], (unsigned long long)v,
+					  (unsigned long long)st->page_size);
+				goto fail;
+			}
+			(&m.ipa_start)[c] = v;
+		}
+		if (m.ipa_start >= m.ipa_end || m.pa_start >= m.pa_end) {
+			malformed(&lx, "empty or inverted range (start must be below end)");
+			goto fail;
+		}
+		len_ipa = m.ipa_end - m.ipa_start;
+		len_pa = m.pa_end - m.pa_start;
+		if (len_ipa != len_pa) {
+			malformed(&lx, "IPA range size 0x%llx differs from PA range size 0x%llx",
+				  (unsigned long long)len_ipa, (unsigned long long)len_pa);
+			goto fail;
+		}
+		if (!parse_u64(&t[C_PAGES], &m.pages) || m.pages != len_ipa >> ps) {
+			malformed(&lx, "pages " TOKF " is not the range size 0x%llx / page_size %llu",
+				  TOKA(&t[C_PAGES]), (unsigned long long)len_ipa,
+				  (unsigned long long)st->page_size);
+			goto fail;
+		}
+		if (!parse_level(&t[C_LEVEL], &m.level)) {
+			malformed(&lx, "level " TOKF " is not -1, 0, 1, 2 or 3", TOKA(&t[C_LEVEL]));
+			goto fail;
+		}
+		shift = s2_level_shift(m.level, ps);
+		if (shift >= 52 || (m.level < 0 && ps != 12)) {
+			malformed(&lx, "level %d does not exist with page_size %llu", m.level,
+				  (unsigned long long)st->page_size);
+			goto fail;
+		}
+		if (((m.ipa_start | m.pa_start | len_ipa) & ((1ULL << shift) - 1))) {
+			malformed(&lx, "range is not made of aligned level-%d leaves (0x%llx bytes)",
+				  m.level, 1ULL << shift);
+			goto fail;
+		}
+		a = parse_attr_tok(&t[C_ATTR]);
+		if (a < 0) {
+			malformed(&lx, "attr " TOKF " is not DEVICE_nGnRE, NORMAL_NC or NORMAL",
+				  TOKA(&t[C_ATTR]));
+			goto fail;
+		}
+		m.attr = (uint8_t)a;
+		if (!parse_u64(&t[C_MEMATTR], &v) ||
+		    v != s2_attr_memattr((enum s2_attr)a, st->fwb)) {
+			malformed(&lx, "memattr " TOKF " is not 0x%x, the MemAttr KVM programs for "
+				  "%s with fwb %d", TOKA(&t[C_MEMATTR]),
+				  s2_attr_memattr((enum s2_attr)a, st->fwb), s2_attr_name((unsigned)a),
+				  st->fwb);
+			goto fail;
+		}
+		m.memattr = (uint8_t)v;
+		if (!parse_perm(&t[C_PERM], &m.perm)) {
+			malformed(&lx, "perm " TOKF " is not [r-][w-][x-]", TOKA(&t[C_PERM]));
+			goto fail;
+		}
+		if (tok_eq(&t[C_CLASS], S2_CLASS_VFIO)) {
+			m.vfio = true;
+		} else if (!tok_eq(&t[C_CLASS], S2_CLASS_OTHER)) {
+			malformed(&lx, "class " TOKF " is not vfio or other", TOKA(&t[C_CLASS]));
+			goto fail;
+		}
+		if (tok_eq(&t[C_BDF], "-")) {
+			m.has_bdf = false;
+		} else if (parse_bdf(&t[C_BDF], &m.bdf)) {
+			m.has_bdf = true;
+		} else {
+			malformed(&lx, "bdf " TOKF " is not - or DDDD:BB:DD.F", TOKA(&t[C_BDF]));
+			goto fail;
+		}
+		if (tok_eq(&t[C_BAR], "-")) {
+			m.bar = -1;
+		} else if (t[C_BAR].n == 1 && t[C_BAR].s[0] >= '0' && t[C_BAR].s[0] <= '5') {
+			m.bar = (int8_t)(t[C_BAR].s[0] - '0');
+		} else {
+			malformed(&lx, "bar " TOKF " is not - or 0-5", TOKA(&t[C_BAR]));
+			goto fail;
+		}
+		if (m.has_bdf != (m.bar >= 0)) {
+			malformed(&lx, "bdf and bar must both be set or both be -");
+			goto fail;
+		}
+		if (m.vfio && !m.has_bdf) {
+			malformed(&lx, "class vfio without a PCI device (bdf -)");
+			goto fail;
+		}
+		if (!tok_eq(&t[C_DRIVER], "-")) {
+			if (!m.has_bdf) {
+				malformed(&lx, "driver " TOKF " without a PCI device (bdf -)",
+					  TOKA(&t[C_DRIVER]));
+				goto fail;
+			}
+			if (t[C_DRIVER].n >= S2_DRIVER_MAX) {
+				malformed(&lx, "driver name longer than %d characters",
+					  S2_DRIVER_MAX - 1);
+				goto fail;
+			}
+		}
+		a = intern_driver(out, &dcap, &t[C_DRIVER]);
+		if (a < 0) {
+			s2_fail(err, S2_EXIT_RUNTIME, "%s: out of memory", path);
+			goto fail;
+		}
+		m.driver = (uint16_t)a;
+		if (out->n && out->v[out->n - 1].ipa_end > m.ipa_start) {
+			malformed(&lx, "range starts at 0x%016llx, below the end 0x%016llx of the "
+				  "previous one (must be ascending, not overlapping)",
+				  (unsigned long long)m.ipa_start,
+				  (unsigned long long)out->v[out->n - 1].ipa_end);
+			goto fail;
+		}
+		if (out->n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			void *nv = realloc(out->v, nc * sizeof(*out->v));
+
+			if (!nv) {
+				s2_fail(err, S2_EXIT_RUNTIME, "%s: out of memory", path);
+				goto fail;
+			}
+			out->v = nv;
+			cap = nc;
+		}
+		out->v[out->n++] = m;
+	}
+	if (r == 0)
+		return 0;
+fail:
+	s2_mappings_free(out);
+	return -1;
+}
+
+/* ---- verify ---- */
+
+static bool is_mt_name(const struct tok *t)
+{
+	for (unsigned int i = 0; i < S2_MT_NR; i++)
+		if (tok_eq(t, s2_mt_names[i]))
+			return true;
+	return false;
+}
+
+/* "<side>=-" or "<side>=<attr>,<pa>,<perm>,<level>". */
+static bool parse_side(const struct tok *t, const char *side, struct s2_diff_side *out)
+{
+	size_t sl = strlen(side), i, f = 0;
+	struct tok part[4];
+	const char *p, *end;
+
+	memset(out, 0, sizeof(*out));
+	if (t->n <= sl + 1 || memcmp(t->s, side, sl) || t->s[sl] != '=')
+		return false;
+	p = t->s + sl + 1;
+	end = t->s + t->n;
+	if (end - p == 1 && *p == '-')
+		return true;
+	part[0].s = p;
+	for (i = 0; p + i < end; i++) {
+		if (p[i] == ',') {
+			if (f == 3)
+				return false;
+			part[f].n = (size_t)(p + i - part[f].s);
+			part[++f].s = p + i + 1;
+		}
+	}
+	if (f != 3)
+		return false;
+	part[3].n = (size_t)(end - part[3].s);
+	if ((parse_attr_tok(&part[0]) < 0 && !is_mt_name(&part[0])) ||
+	    !tok_copy(out->attr, sizeof(out->attr), &part[0]) ||
+	    !parse_addr(&part[1], &out->pa) || !parse_perm(&part[2], &out->perm) ||
+	    !parse_level(&part[3], &out->level))
+		return false;
+	out->present = true;
+	return true;
+}
+
+static int diff_line(struct lx *lx, const char *s, size_t n, struct s2_diff *d)
+{
+	struct tok t[7];
+	size_t nt = split(s, n, t, 7);
+
+	memset(d, 0, sizeof(*d));
+	if (nt != 6)
+		return malformed(lx, "diff line has %zu fields, expected 6", nt);
+	if (!is_key(&t[1]) || !tok_copy(d->kind, sizeof(d->kind), &t[1]))
+		return malformed(lx, "diff kind " TOKF " is not a word", TOKA(&t[1]));
+	if (!parse_addr(&t[2], &d->ipa_start) || !parse_addr(&t[3], &d->ipa_end))
+		return malformed(lx, "diff range is not two addresses (0x and 16 hex digits)");
+	if (d->ipa_start >= d->ipa_end)
+		return malformed(lx, "diff range is empty or inverted");
+	if (!parse_side(&t[4], "table", &d->table))
+		return malformed(lx, "diff " TOKF " is not table=- or "
+				 "table=<attr>,<pa>,<perm>,<level>", TOKA(&t[4]));
+	if (!parse_side(&t[5], "tracked", &d->tracked))
+		return malformed(lx, "diff " TOKF " is not tracked=- or "
+				 "tracked=<attr>,<pa>,<perm>,<level>", TOKA(&t[5]));
+	if (!d->table.present && !d->tracked.present)
+		return malformed(lx, "diff with neither side");
+	if ((!strcmp(d->kind, "missing") && (!d->table.present || d->tracked.present)) ||
+	    (!strcmp(d->kind, "stale") && (d->table.present || !d->tracked.present)) ||
+	    (!strcmp(d->kind, "mismatch") && (!d->table.present || !d->tracked.present)))
+		return malformed(lx, "diff %s with the wrong sides (missing: table only; "
+				 "stale: tracked only; mismatch: both)", d->kind);
+	return 0;
+}
+
+int s2_parse_verify(const char *buf, size_t len, const char *path, struct s2_verify *out,
+		    struct s2_err *err)
+{
+	struct lx lx = { buf, buf + len, path, 0, err };
+	struct kv_spec specs[2 + S2_VKEY_NR];
+	const char *s = NULL;
+	size_t n = 0, ns = 0, cap = 0, i;
+	bool have_diff;
+	int result = 0, r;
+
+	memset(out, 0, sizeof(*out));
+	memset(specs, 0, sizeof(specs));
+	specs[ns++] = (struct kv_spec){ "result", KV_ENUM, &result, 0, results, 0, false };
+	specs[ns++] = (struct kv_spec){ "differences", KV_U64, &out->differences, 0, NULL, 0, false };
+	/* Optional keys (a VM whose table is unavailable may not print them). */
+	for (i = 0; i < S2_VKEY_NR; i++)
+		specs[ns++] = (struct kv_spec){ s2_verify_key_names[i], KV_U64, &out->val[i], 0,
+						NULL, 0, true };
+	if (format_line(&lx) || kv_lines(&lx, specs, ns, true, &s, &n, &have_diff))
+		return -1;
+	for (i = 0; i < S2_VKEY_NR; i++)
+		out->has[i] = specs[2 + i].line != 0;
+	out->result = (enum s2_verify_res)result;
+	r = have_diff ? 1 : 0;
+	while (r > 0) {
+		struct s2_diff d;
+		struct tok t0;
+
+		if (split(s, n, &t0, 1) < 1 || !tok_eq(&t0, "diff")) {
+			malformed(&lx, "expected a diff line after the first one");
+			goto fail;
+		}
+		if (diff_line(&lx, s, n, &d))
+			goto fail;
+		if (out->ndiffs == S2_VERIFY_MAX_DIFF_LINES) {
+			malformed(&lx, "more than %d diff lines", S2_VERIFY_MAX_DIFF_LINES);
+			goto fail;
+		}
+		if (out->ndiffs == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			void *nv = realloc(out->diffs, nc * sizeof(*out->diffs));
+
+			if (!nv) {
+				s2_fail(err, S2_EXIT_RUNTIME, "%s: out of memory", path);
+				goto fail;
+			}
+			out->diffs = nv;
+			cap = nc;
+		}
+		out->diffs[out->ndiffs++] = d;
+		r = next_line(&lx, &s, &n);
+	}
+	if (r < 0)
+		goto fail;
+	lx.line = specs[1].line ? specs[1].line : lx.line;
+	switch (out->result) {
+	case S2_VERIFY_OK:
+		if (out->differences || out->ndiffs) {
+			malformed(&lx, "result ok with differences");
+			goto fail;
+		}
+		break;
+	case S2_VERIFY_DIFFER:
+		if (!out->differences ||
+		    out->ndiffs != (out->differences < S2_VERIFY_MAX_DIFF_LINES ?
+				    out->differences : S2_VERIFY_MAX_DIFF_LINES)) {
+			malformed(&lx, "result differ: differences %llu but %zu diff lines",
+				  (unsigned long long)out->differences, out->ndiffs);
+			goto fail;
+		}
+		break;
+	case S2_VERIFY_UNAVAILABLE:
+		if (out->ndiffs) {
+			malformed(&lx, "result unavailable with diff lines");
+			goto fail;
+		}
+		break;
+	}
+	return 0;
+fail:
+	s2_verify_free(out);
+	return -1;
+}
+
+void s2_verify_free(struct s2_verify *v)
+{
+	free(v->diffs);
+	v->diffs = NULL;
+	v->ndiffs = 0;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * kvm-s2stat CLI: parsers of the kvm_s2stat debugfs files (docs/debugfs.md, format 1).
+ *
+ * Every parser works on a memory buffer (no I/O), so the same code serves the CLI, the unit
+ * tests and the fuzzer.  Parsers are strict about what format 1 defines and forward
+ * compatible exactly as its "Stability" section allows (unknown keys are ignored, unknown
+ * diff kinds are kept).  On failure they return -1 and fill struct s2_err with an exit code
+ * (S2_EXIT_*) and a one-line message naming the file and line.
+ */
+#ifndef KVM_S2STAT_PARSE_H
+#define KVM_S2STAT_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kvm_s2stat/decode.h>
+#include <kvm_s2stat/format.h>
+
+/* Exit codes (docs/cli.md, kvm-s2stat.8, --help). */
+enum s2_exit {
+	S2_EXIT_OK = 0,
+	S2_EXIT_RUNTIME = 1,	/* any other runtime error */
+	S2_EXIT_USAGE = 2,	/* bad option or argument */
+	S2_EXIT_NOMODULE = 3,	/* debugfs mounted, no kvm_s2stat directory */
+	S2_EXIT_NOTMOUNTED = 4,	/* debugfs not mounted */
+	S2_EXIT_LOCKDOWN = 5,	/* debugfs locked down or disabled */
+	S2_EXIT_PERM = 6,	/* permission denied */
+	S2_EXIT_FORMAT = 7,	/* unsupported format version */
+	S2_EXIT_MALFORMED = 8,	/* malformed content */
+	S2_EXIT_EXPECT = 10,	/* --expect policy violated */
+	S2_EXIT_VERIFY = 11,	/* --verify found differences */
+};
+
+#define S2_ERR_MSG	768
+
+struct s2_err {
+	int code;
+	char msg[S2_ERR_MSG];
+};
+
+/* Fill @err (code and printf-style message); returns -1. */
+int s2_fail(struct s2_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define S2_NAME_MAX	32	/* "<pid>-<fd>" */
+#define S2_STR_MAX	128	/* module_version, kernel, ... */
+#define S2_DRIVER_MAX	64
+
+/* version */
+struct s2_version {
+	char module_version[S2_STR_MAX];
+	unsigned int format;
+};
+
+/* stats: numeric counters, in docs/debugfs.md order. */
+enum s2_stat {
+	S2_STAT_VMS, S2_STAT_VMS_SEEN, S2_STAT_VMS_GONE, S2_STAT_PROBE_MAP,
+	S2_STAT_PROBE_MAP_DEVICE, S2_STAT_PROBE_MAP_FAILED, S2_STAT_PROBE_UNMAP,
+	S2_STAT_PROBE_PERM, S2_STAT_PROBE_DESTROY, S2_STAT_PROBE_MISSED, S2_STAT_DROPS,
+	S2_STAT_RANGES, S2_STAT_RANGES_MAX, S2_STAT_LIVE_OBJECTS, S2_STAT_BYTES_HELD,
+	S2_STAT_PCI_BARS, S2_STAT_VFIO_BARS, S2_STAT_RESYNCS,
+	S2_STAT_NR,
+};
+extern const char *const s2_stat_names[S2_STAT_NR];
+
+struct s2_stats {
+	char module_version[S2_STR_MAX];
+	char kernel[S2_STR_MAX];
+	char kvm_mode[16];	/* vhe, nvhe, protected */
+	char discovery[16];	/* kvm-debugfs, on-fault */
+	uint64_t page_size;
+	unsigned int page_shift;
+	bool fwb, lpa2;
+	uint64_t val[S2_STAT_NR];
+};
+
+/* summary and status share the per-VM counters. */
+struct s2_counts {
+	uint64_t vfio[S2_ATTR_NR];	/* pages by attribute */
+	uint64_t other[S2_ATTR_NR];
+};
+
+struct s2_vm_row {
+	char name[S2_NAME_MAX];
+	uint32_t pid, fd;
+	bool exact;
+	struct s2_counts c;
+	uint64_t failed, drops;
+};
+
+struct s2_summary {
+	struct s2_vm_row *vms;
+	size_t n;
+};
+
+struct s2_status {
+	char vm[S2_NAME_MAX];
+	uint32_t pid;
+	bool exact;
+	bool walked;		/* found: walked (else created) */
+	struct s2_counts c;
+	uint64_t vfio_bytes, other_bytes;
+	uint64_t ranges, page_leaves, block_leaves;
+	uint64_t failed[S2_ATTR_NR];
+	uint64_t drops, resyncs;
+};
+
+/* One mappings record.  bdf packed as domain<<16 | bus<<8 | dev<<3 | fn. */
+struct s2_map {
+	uint64_t ipa_start, ipa_end, pa_start, pa_end, pages;
+	uint32_t bdf;
+	uint16_t driver;	/* index in s2_mappings.drivers; 0 = "-" */
+	int8_t level;
+	uint8_t attr;		/* enum s2_attr */
+	uint8_t memattr;
+	uint8_t perm;		/* S2_PERM_* */
+	bool vfio;		/* class vfio (else other) */
+	bool has_bdf;
+	int8_t bar;		/* -1 = "-" */
+};
+
+struct s2_mappings {
+	struct s2_map *v;
+	size_t n;
+	char (*drivers)[S2_DRIVER_MAX];	/* [0] = "-" */
+	size_t ndrivers;
+};
+
+enum s2_verify_res { S2_VERIFY_OK, S2_VERIFY_DIFFER, S2_VERIFY_UNAVAILABLE };
+
+struct s2_diff_side {
+	bool present;
+	char attr[16];		/* an s2_attr or s2_mt name */
+	uint64_t pa;
+	uint8_t perm;
+	int8_t level;
+};
+
+struct s2_diff {
+	char kind[16];		/* missing, stale, mismatch or a newer kind */
+	uint64_t ipa_start, ipa_end;
+	struct s2_diff_side table, tracked;
+};
+
+enum s2_verify_key {
+	S2_VKEY_WALKED_LEAVES, S2_VKEY_TABLE_DEVICE_PAGES, S2_VKEY_TRACKED_DEVICE_PAGES,
+	S2_VKEY_CHUNKS, S2_VKEY_NR,
+};
+extern const char *const s2_verify_key_names[S2_VKEY_NR];
+
+struct s2_verify {
+	enum s2_verify_res result;
+	uint64_t differences;
+	uint64_t val[S2_VKEY_NR];
+	bool has[S2_VKEY_NR];
+	struct s2_diff *diffs;
+	size_t ndiffs;
+};
+
+#define S2_VERIFY_MAX_DIFF_LINES	1000
+
+/*
+ * Parsers.  @path names the file in messages ("<path>:<line>: ...").  @buf need not be
+ * NUL-terminated.  Outputs own heap memory; free with the matching *_free().
+ */
+int s2_parse_version(const char *buf, size_t len, const char *path, struct s2_version *out,
+		     struct s2_err *err);
+int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stats *out,
+		   struct s2_err *err);
+int s2_parse_summary(const char *buf, size_t len, const char *path, struct s2_summary *out,
+		     struct s2_err *err);
+void s2_summary_free(struct s2_summary *s);
+/* @st (may be NULL): the module's stats; page_size checks vfio_bytes and other_bytes. */
+int s2_parse_status(const char *buf, size_t len, const char *path, const struct s2_stats *st,
+		    struct s2_status *out, struct s2_err *err);
+/* @st: the module's stats (page_size and fwb check the ranges). */
+int s2_parse_mappings(const char *buf, size_t len, const char *path, const struct s2_stats *st,
+		      struct s2_mappings *out, struct s2_err *err);
+void s2_mappings_free(struct s2_mappings *m);
+int s2_parse_verify(const char *buf, size_t len, const char *path, struct s2_verify *out,
+		    struct s2_err *err);
+void s2_verify_free(struct s2_verify *v);
+
+/* Helpers shared with the output code. */
+const char *s2_bdf_str(uint32_t bdf, char buf[16]);
+const char *s2_map_driver(const struct s2_mappings *m, const struct s2_map *r);
+
+#endif /* KVM_S2STAT_PARSE_H */
