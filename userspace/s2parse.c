@@ -1063,7 +1063,7 @@ int s2_parse_verify(const char *buf, size_t len, const char *path, struct s2_ver
 	r = have_diff ? 1 : 0;
 	while (r > 0) {
 		struct s2_diff d;
-		struct tok t0;
+		struct tok t0 = { NULL, 0 };
 
 		if (split(s, n, &t0, 1) < 1 || !tok_eq(&t0, "diff")) {
 			malformed(&lx, "expected a diff line after the first one");
