@@ -24,6 +24,9 @@ struct cmd {
 	char *argv[MAX_ARGS];
 	int argc;
 	int vm;			/* ALL_VMS or an index */
+	unsigned int slot;	/* parsed SLOT argument */
+	uint64_t gpa;		/* parsed GPA argument (move) */
+	struct touch_args *ta;	/* touch arguments and results */
 	char out[4096];		/* answer after "ok" */
 };
 
@@ -202,61 +205,75 @@ static int for_vms(struct cmd *c, int (*fn)(struct cmd *, unsigned int))
 /* ---- commands ---- */
 
 struct touch_args {
-	unsigned int slot;
 	struct pagelist pl;
 	bool write;
 	int vcpu;		/* -1: all */
 	uint64_t touched, ns;
 };
 
-static struct touch_args ta;
+/* Slot 0 starts with the guest program: a write there would overwrite it. */
+static int check_program_pages(const struct pagelist *pl)
+{
+	uint64_t blob = (uint64_t)(guest_blob_end - guest_blob);
+	uint64_t pages = (blob + g.ps - 1) / g.ps;
 
-static int parse_touch(struct cmd *c)
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->r[i].first < pages)
+			return fail("slot 0 page %llu holds the guest program",
+				    (unsigned long long)pl->r[i].first);
+	return 0;
+}
+
+static int parse_touch(struct cmd *c, struct touch_args *ta)
 {
 	uint64_t v;
 
-	memset(&ta, 0, sizeof(ta));
 	if (c->argc < 3)
 		return fail("usage: touch SLOT PAGES [r|w] [vcpu=K|vcpus=all]");
-	if (get_slot(c->argv[1], &ta.slot))
+	if (get_slot(c->argv[1], &c->slot))
 		return -1;
 	for (int i = 3; i < c->argc; i++) {
 		const char *a = c->argv[i];
 
 		if (!strcmp(a, "r") || !strcmp(a, "w"))
-			ta.write = a[0] == 'w';
+			ta->write = a[0] == 'w';
 		else if (!strcmp(a, "vcpus=all"))
-			ta.vcpu = -1;
+			ta->vcpu = -1;
 		else if (!strncmp(a, "vcpu=", 5) && !parse_u64(a + 5, &v) && v < g.nvcpus)
-			ta.vcpu = (int)v;
+			ta->vcpu = (int)v;
 		else
 			return fail("bad argument '%s'", a);
 	}
-	return parse_pages(c->argv[2], g.slots[ta.slot].npages, &ta.pl);
+	if (parse_pages(c->argv[2], g.slots[c->slot].npages, &ta->pl))
+		return -1;
+	return ta->write && c->slot == 0 ? check_program_pages(&ta->pl) : 0;
 }
 
 static int touch_vm(struct cmd *c, unsigned int i)
 {
+	struct touch_args *ta = c->ta;
 	struct vm *vm = live_vm(i);
 	uint64_t ns;
 	int rc;
 
-	(void)c;
 	if (!vm)
 		return -1;
-	if (!vm->present[ta.slot])
-		return fail("slot %u is deleted", ta.slot);
-	rc = vm_touch(vm, ta.slot, &ta.pl, ta.write, ta.vcpu, &ns);
-	ta.ns += ns;
+	if (!vm->present[c->slot])
+		return fail("slot %u is deleted", c->slot);
+	rc = vm_touch(vm, c->slot, &ta->pl, ta->write, ta->vcpu, &ns);
+	ta->ns += ns;
 	if (!rc)
-		ta.touched += ta.pl.total;
+		ta->touched += ta->pl.total;
 	return rc;
 }
 
 static int cmd_touch(struct cmd *c)
 {
-	int rc = parse_touch(c);
+	struct touch_args ta = { .vcpu = 0 };
+	int rc;
 
+	c->ta = &ta;
+	rc = parse_touch(c, &ta);
 	if (!rc)
 		rc = for_vms(c, touch_vm);
 	pagelist_free(&ta.pl);
@@ -308,48 +325,42 @@ static int cmd_check(struct cmd *c)
 	return rc;
 }
 
-static unsigned int arg_slot;
-static uint64_t arg_gpa;
-
 static int delete_vm(struct cmd *c, unsigned int i)
 {
 	struct vm *vm = live_vm(i);
 
-	(void)c;
 	if (!vm)
 		return -1;
-	if (!vm->present[arg_slot])
-		return fail("slot %u is already deleted", arg_slot);
-	return vm_set_slot(vm, arg_slot, vm->gpa[arg_slot], false);
+	if (!vm->present[c->slot])
+		return fail("slot %u is already deleted", c->slot);
+	return vm_set_slot(vm, c->slot, vm->gpa[c->slot], false);
 }
 
 static int readd_vm(struct cmd *c, unsigned int i)
 {
 	struct vm *vm = live_vm(i);
 
-	(void)c;
 	if (!vm)
 		return -1;
-	if (vm->present[arg_slot])
-		return fail("slot %u is not deleted", arg_slot);
-	return vm_set_slot(vm, arg_slot, vm->gpa[arg_slot], true);
+	if (vm->present[c->slot])
+		return fail("slot %u is not deleted", c->slot);
+	return vm_set_slot(vm, c->slot, vm->gpa[c->slot], true);
 }
 
 static int move_vm(struct cmd *c, unsigned int i)
 {
 	struct vm *vm = live_vm(i);
-	uint64_t size = g.slots[arg_slot].size;
+	uint64_t size = g.slots[c->slot].size;
 
-	(void)c;
 	if (!vm)
 		return -1;
-	if (!vm->present[arg_slot])
-		return fail("slot %u is deleted", arg_slot);
+	if (!vm->present[c->slot])
+		return fail("slot %u is deleted", c->slot);
 	for (unsigned int k = 0; k < g.nslots; k++)
-		if (k != arg_slot && vm->present[k] && arg_gpa < vm->gpa[k] + g.slots[k].size &&
-		    vm->gpa[k] < arg_gpa + size)
-			return fail("GPA 0x%llx overlaps slot %u", (unsigned long long)arg_gpa, k);
-	return vm_set_slot(vm, arg_slot, arg_gpa, true);
+		if (k != c->slot && vm->present[k] && c->gpa < vm->gpa[k] + g.slots[k].size &&
+		    vm->gpa[k] < c->gpa + size)
+			return fail("GPA 0x%llx overlaps slot %u", (unsigned long long)c->gpa, k);
+	return vm_set_slot(vm, c->slot, c->gpa, true);
 }
 
 static int cmd_slot_op(struct cmd *c, int (*fn)(struct cmd *, unsigned int))
@@ -359,9 +370,9 @@ static int cmd_slot_op(struct cmd *c, int (*fn)(struct cmd *, unsigned int))
 
 	if (c->argc != want)
 		return fail("usage: %s SLOT%s", name, fn == move_vm ? " GPA" : "");
-	if (get_slot(c->argv[1], &arg_slot))
+	if (get_slot(c->argv[1], &c->slot))
 		return fail("%s: %s", name, g_err);
-	if (fn == move_vm && (parse_u64(c->argv[2], &arg_gpa) || (arg_gpa & (g.ps - 1))))
+	if (fn == move_vm && (parse_u64(c->argv[2], &c->gpa) || (c->gpa & (g.ps - 1))))
 		return fail("move: bad GPA '%s'", c->argv[2]);
 	if (for_vms(c, fn))
 		return fail("%s: %s", name, g_err);
