@@ -415,7 +415,6 @@ int main(int argc, char **argv)
 		flags |= S2_LOAD_MAPPINGS;
 	if (o.verify)
 		flags |= S2_LOAD_VERIFY;
-	signal(SIGPIPE, SIG_IGN);
 	if (o.watch) {
 		struct sigaction sa;
 
