@@ -74,6 +74,8 @@ static int s2_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "bytes_held %zu\n", s2_bytes_held());
 	seq_printf(m, "pci_bars %u\nvfio_bars %u\n", nbars, nvfio);
 	seq_printf(m, "resyncs %lld\n", atomic64_read(&s2_stats.resyncs));
+	seq_printf(m, "walk_max_lock_hold_us %llu\n",
+		   div_u64(atomic64_read(&s2_stats.walk_max_hold_ns), NSEC_PER_USEC));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(s2_stats);

@@ -21,6 +21,9 @@
 #include "compat.h"
 #include "s2stat.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 #define S2_NPROBES	ARRAY_SIZE(s2_probe_defs)
 
 const struct s2_prot_layout s2_prot = S2_PROT_LAYOUT_INIT;
@@ -117,6 +120,7 @@ static int s2_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		if (ret != -EAGAIN) {
 			atomic64_inc(&s2_stats.probe_map_failed);
 			s2_vm_failed(a->vm, p.attr);
+			trace_s2_map_failed(a->vm, a->ipa, a->phys, a->size, p.attr, ret);
 		}
 		return 0;
 	}
@@ -126,6 +130,7 @@ static int s2_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	p.memattr = s2_attr_memattr(p.attr, s2_fwb);
 	s2_pci_lookup(a->phys, &p.src);
 	s2_vm_map(a->vm, a->ipa, a->phys, a->size, &p);
+	trace_s2_map(a->vm, a->ipa, a->phys, a->size, &p);
 	return 0;
 }
 
@@ -179,8 +184,10 @@ static int s2_unmap_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct s2_vm *vm = s2_entry_vm(regs);
 
 	atomic64_inc(&s2_stats.probe_unmap);
-	if (vm)
+	if (vm) {
+		trace_s2_unmap(vm, s2_arg(regs, 1), s2_arg(regs, 2));
 		s2_vm_unmap(vm, s2_arg(regs, 1), s2_arg(regs, 2));
+	}
 	return 0;
 }
 
@@ -200,14 +207,24 @@ static int s2_destroy_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct s2_vm *vm = s2_entry_vm(regs);
 
 	atomic64_inc(&s2_stats.probe_destroy);
-	if (vm)
+	if (vm) {
+		trace_s2_unmap(vm, 0, U64_MAX);		/* the whole table */
 		s2_vm_clear(vm);
+	}
 	return 0;
 }
 
 static int s2_vm_gone_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	s2_vm_gone((struct kvm *)s2_arg(regs, 0));
+	struct kvm *kvm = (struct kvm *)s2_arg(regs, 0);
+	struct s2_vm *vm;
+
+	rcu_read_lock();
+	vm = s2_vm_lookup(kvm);
+	if (vm)
+		trace_s2_vm_gone(vm);
+	rcu_read_unlock();
+	s2_vm_gone(kvm);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <kvm_s2stat/decode.h>
 
 #define S2STAT_VERSION		"0.1.0"
+#define S2_VM_NAME_LEN		32
 
 struct kvm;
 struct dentry;
@@ -93,7 +94,7 @@ struct s2_vm {
 	/* Identity, set once at publication (process context). */
 	pid_t pid;
 	int fd;
-	char name[32];
+	char name[S2_VM_NAME_LEN];
 	bool walked;			/* found at load time by a walk */
 	struct dentry *dir;
 
@@ -107,6 +108,7 @@ struct s2_stats {
 	atomic64_t probe_map_device, probe_map_failed;
 	atomic64_t probe_unmap, probe_perm, probe_destroy;
 	atomic64_t drops, resyncs, vms_seen, vms_gone;
+	atomic64_t walk_max_hold_ns;	/* longest kvm->mmu_lock hold of a walk chunk */
 	atomic_t ranges;
 	atomic_t vms;
 };
@@ -139,6 +141,8 @@ int s2_vms_get_all(struct s2_vm ***out);
 struct s2_range *s2_range_first_from(struct s2_vm *vm, u64 ipa);
 struct s2_range *s2_range_next(struct s2_range *r);
 struct s2_range *s2_range_alloc(gfp_t gfp);
+struct s2_range *s2_range_alloc_over(gfp_t gfp, unsigned int slack);
+void s2_vm_trace_name(struct s2_vm *vm, char *buf);
 void s2_range_free(struct s2_range *r);
 int s2_vm_init(void);
 void s2_vm_drain(void);

@@ -34,11 +34,15 @@ static bool s2_exiting;
 
 /* ---- range nodes ---- */
 
-struct s2_range *s2_range_alloc(gfp_t gfp)
+/*
+ * s2_range_alloc_over() - a range node, within the budget plus @slack: the walker may hold
+ * one chunk's worth of nodes beyond it while it replaces tracked ranges by walked ones.
+ */
+struct s2_range *s2_range_alloc_over(gfp_t gfp, unsigned int slack)
 {
 	struct s2_range *r;
 
-	if (atomic_inc_return(&s2_stats.ranges) > s2_max_ranges) {
+	if (atomic_inc_return(&s2_stats.ranges) > READ_ONCE(s2_max_ranges) + slack) {
 		atomic_dec(&s2_stats.ranges);
 		return NULL;
 	}
@@ -46,6 +50,11 @@ struct s2_range *s2_range_alloc(gfp_t gfp)
 	if (!r)
 		atomic_dec(&s2_stats.ranges);
 	return r;
+}
+
+struct s2_range *s2_range_alloc(gfp_t gfp)
+{
+	return s2_range_alloc_over(gfp, 0);
 }
 
 void s2_range_free(struct s2_range *r)
@@ -653,6 +662,16 @@ bool s2_vm_get_kvm(struct s2_vm *vm)
 	return ok;
 }
 
+/* s2_vm_trace_name() - the VM's name for a trace event ("-" until it is published). */
+void s2_vm_trace_name(struct s2_vm *vm, char *buf)
+{
+	/* Pairs with the release in s2_vm_work(). */
+	if (smp_load_acquire(&vm->published))
+		memcpy(buf, vm->name, S2_VM_NAME_LEN);
+	else
+		strscpy(buf, "-", S2_VM_NAME_LEN);
+}
+
 /* Name the VM like KVM's own debugfs directory: "<pid>-<fd>". */
 static void s2_vm_name(struct s2_vm *vm)
 {
@@ -690,7 +709,8 @@ static void s2_vm_work(struct work_struct *work)
 		}
 	} else if (!vm->published && s2_vm_get_kvm(vm)) {
 		s2_vm_name(vm);
-		vm->published = true;
+		/* The name is complete before anyone sees the VM published. */
+		smp_store_release(&vm->published, true);
 		s2_debugfs_add_vm(vm);
 		kvm_put_kvm(vm->kvm);
 		walk = true;
@@ -872,7 +892,8 @@ int s2_vms_get_all(struct s2_vm ***out)
 		list_for_each_entry(vm, &s2_vm_list, list) {
 			if (n == cap)
 				break;
-			if (READ_ONCE(vm->published) && kref_get_unless_zero(&vm->ref))
+			/* Pairs with the release in s2_vm_work(): name and pid are set. */
+			if (smp_load_acquire(&vm->published) && kref_get_unless_zero(&vm->ref))
 				arr[n++] = vm;
 		}
 		raw_spin_unlock_irqrestore(&s2_vms_lock, flags);

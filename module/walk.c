@@ -55,6 +55,8 @@ struct s2_walk {
 	struct s2_range *rg;
 	unsigned int nrg;
 	u64 chunk_start;
+	unsigned int max_rg;		/* ranges this chunk may collect */
+	u64 max_hold_ns;		/* longest lock hold of a chunk */
 	bool device_only;
 };
 
@@ -198,7 +200,7 @@ static bool s2_collect(struct s2_walk *w, u64 ipa, u64 desc, s8 level)
 	last->pa = pa;
 	last->size = size;
 	last->p = p;
-	return w->nrg == S2_CHUNK_LEAVES;
+	return w->nrg == w->max_rg;
 }
 
 /*
@@ -222,8 +224,10 @@ static int s2_walk_run(struct s2_vm *vm, struct s2_walk *w, bool write,
 	if (!w->rg)
 		return -ENOMEM;
 
+	if (!w->max_rg)
+		w->max_rg = S2_CHUNK_LEAVES;
 	do {
-		u64 start = w->next;
+		u64 start = w->next, t0 = ktime_get_ns(), held;
 
 		if (write)
 			write_lock(&kvm->mmu_lock);
@@ -245,6 +249,10 @@ static int s2_walk_run(struct s2_vm *vm, struct s2_walk *w, bool write,
 			write_unlock(&kvm->mmu_lock);
 		else
 			read_unlock(&kvm->mmu_lock);
+		held = ktime_get_ns() - t0;
+		w->max_hold_ns = max(w->max_hold_ns, held);
+		if (held > atomic64_read(&s2_stats.walk_max_hold_ns))
+			atomic64_set(&s2_stats.walk_max_hold_ns, held);
 		if (!ret && after_unlock)
 			ret = after_unlock(w, arg);
 		if (!ret && fatal_signal_pending(current))
@@ -463,7 +471,8 @@ int s2_walk_verify(struct s2_vm *vm, struct s2_buf *out)
 			      v->differences ? "differ" : "ok", v->differences, w.leaves);
 		s2_buf_printf(out, "table_device_pages %llu\ntracked_device_pages %llu\n",
 			      v->table_pages, v->tracked_pages);
-		s2_buf_printf(out, "chunks %u\n", w.chunks);
+		s2_buf_printf(out, "chunks %u\nmax_lock_hold_us %llu\n", w.chunks,
+			      div_u64(w.max_hold_ns, NSEC_PER_USEC));
 		if (v->diffs.len)
 			s2_buf_printf(out, "%.*s", (int)v->diffs.len, v->diffs.data);
 	}
@@ -479,21 +488,26 @@ struct s2_resync {
 	struct s2_range *walked[S2_CHUNK_LEAVES];
 	struct list_head spare;		/* preallocated nodes */
 	unsigned int nspare;
-	bool short_of_nodes;
 };
 
-/* Top the spare list up to what one chunk can need (process context, no lock held). */
+#define S2_RESYNC_SPARE	(S2_CHUNK_LEAVES + 2)
+
+/*
+ * Before each chunk (process context, no lock held): give up if the tracked ranges alone
+ * exceed the budget (the table holds more than we may track), else top the spare list up
+ * to what one chunk can need: its walked ranges plus two splits at its boundaries.
+ */
 static int s2_resync_refill(struct s2_walk *w, void *arg)
 {
 	struct s2_resync *r = arg;
 
-	while (r->nspare < S2_CHUNK_LEAVES + 2) {
-		struct s2_range *n = s2_range_alloc(GFP_KERNEL);
+	if (atomic_read(&s2_stats.ranges) - r->nspare > READ_ONCE(s2_max_ranges))
+		return -ENOMEM;
+	while (r->nspare < S2_RESYNC_SPARE) {
+		struct s2_range *n = s2_range_alloc_over(GFP_KERNEL, S2_RESYNC_SPARE);
 
-		if (!n) {
-			r->short_of_nodes = true;
+		if (!n)
 			return -ENOMEM;
-		}
 		list_add(&n->dead, &r->spare);
 		r->nspare++;
 	}
@@ -518,6 +532,8 @@ static void s2_resync_chunk(struct s2_walk *w, u64 start, void *arg)
 		r->walked[i] = n;
 	}
 	s2_vm_replace(r->vm, start, w->next, r->walked, w->nrg, &r->spare);
+	/* Splits took nodes from the list: recount it. */
+	r->nspare = list_count_nodes(&r->spare);
 }
 
 /**
@@ -549,9 +565,12 @@ int s2_walk_resync(struct s2_vm *vm)
 	drops = vm->drops;
 	raw_spin_unlock_irqrestore(&vm->lock, flags);
 
+	w.max_rg = S2_CHUNK_LEAVES;
 	ret = s2_resync_refill(&w, rs);
 	if (!ret)
 		ret = s2_walk_run(vm, &w, true, s2_resync_chunk, s2_resync_refill, rs);
+	if (!ret && atomic_read(&s2_stats.ranges) - rs->nspare > READ_ONCE(s2_max_ranges))
+		ret = -ENOMEM;
 
 	raw_spin_lock_irqsave(&vm->lock, flags);
 	if (!ret) {

@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# s2-timeout: 200
+# 23-module-trace.sh: the module's trace events (kvm_s2stat:s2_map, s2_unmap, s2_vm_gone),
+# read through tracefs as perf/trace-cmd/bpftrace would: one s2_map per faulted device page.
+. "${0%/*}/lib.sh"
+. "${0%/*}/modlib.sh"
+
+TR=/sys/kernel/tracing
+t_run devices setup_devices || exit 1
+t_run load mod_load || exit 1
+for e in s2_map s2_map_failed s2_unmap s2_vm_gone; do
+	t_run "event-$e" test -d "$TR/events/kvm_s2stat/$e"
+done
+
+echo 0 >$TR/tracing_on
+echo >$TR/trace
+echo 1 >$TR/events/kvm_s2stat/enable
+echo 1 >$TR/tracing_on
+# shellcheck disable=SC2046
+vmm_start A $(std_slots) || exit 1
+vm=$A_VMS
+t_run touch vmm_cmd A "touch 1 0-15 w"
+t_run touch-edu vmm_cmd A "touch 2 0-15"
+t_run delete vmm_cmd A "delete 2"
+t_run stop vmm_stop A
+wait_gone "$vm"
+echo 0 >$TR/tracing_on
+echo 0 >$TR/events/kvm_s2stat/enable
+grep -v '^#' $TR/trace >"$S2_TMP/trace"
+
+maps=$(grep -c ' s2_map: ' "$S2_TMP/trace")
+t_eq s2_map-count "$maps" 32
+t_eq s2_map-vfio "$(grep ' s2_map: ' "$S2_TMP/trace" | grep -c "attr=$VFIO_ATTR level=3 class=vfio")" 32
+t_eq s2_map-ivshmem "$(grep ' s2_map: ' "$S2_TMP/trace" | grep -c "bdf=$S2_IVSHMEM bar=2")" 16
+t_eq s2_map-edu "$(grep ' s2_map: ' "$S2_TMP/trace" | grep -c "bdf=$S2_EDU bar=0")" 16
+t_eq s2_map-first-ipa "$(grep ' s2_map: ' "$S2_TMP/trace" | grep -c "ipa=0x10000000 ")" 1
+t_eq s2_unmap-delete "$(grep ' s2_unmap: ' "$S2_TMP/trace" | grep -c "ipa=0x20000000 size=0x100000")" 1
+t_eq s2_vm_gone "$(grep -c " s2_vm_gone: vm=$vm\$" "$S2_TMP/trace")" 1
+t_eq s2_map_failed "$(grep -c ' s2_map_failed: ' "$S2_TMP/trace")" 0
+t_run unload mod_unload
