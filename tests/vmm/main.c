@@ -36,7 +36,7 @@ static void usage(const char *why)
 {
 	if (why)
 		fprintf(stderr, "s2vmm: %s\n", why);
-	fputs("usage: s2vmm [--vms N] [--vcpus N] [--ram-nothp] SLOT...\n"
+	fputs("usage: s2vmm [--vms N] [--vcpus N] [--ram-nothp] [--dev-blocks] SLOT...\n"
 	      "  SLOT: ram:GPA:SIZE | vfio:GPA:DDDD:BB:DD.F:BAR[:SIZE] | res:GPA:PATH[:SIZE]\n",
 	      stderr);
 	exit(2);
@@ -86,6 +86,8 @@ static void parse_args(int argc, char **argv)
 			g.nvcpus = count_arg(a, i + 1 < argc ? argv[++i] : NULL, max_vcpus);
 		else if (!strcmp(a, "--ram-nothp"))
 			g.nothp = true;
+		else if (!strcmp(a, "--dev-blocks"))
+			g.dev_blocks = true;
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			usage(NULL);
 		else if (a[0] == '-')

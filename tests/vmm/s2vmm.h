@@ -62,6 +62,7 @@ struct ctx {
 	unsigned int ipa_bits;	/* IPA size of every VM */
 	unsigned long vm_type;	/* KVM_CREATE_VM argument */
 	bool nothp;
+	bool dev_blocks;	/* device mappings block-aligned: KVM may map them with blocks */
 	unsigned int nvcpus;
 	unsigned int nslots;
 	struct slot slots[MAX_SLOTS];

@@ -8,7 +8,7 @@
  * mappings (vfio, res) are deliberately placed one page off that alignment: KVM may map a
  * VM_PFNMAP range with a stage-2 block when the host VA and the physical address agree
  * modulo the block size (PCI BARs are naturally aligned), and the tests need exactly one
- * stage-2 map per touched device page.
+ * stage-2 map per touched device page (--dev-blocks aligns them too, for block tests).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -239,7 +239,7 @@ static int map_res(struct slot *s)
 			return fail("%s: smaller than a page", s->path);
 		}
 	}
-	s->hva = map_skewed(s->size, block_size(), g.ps, MAP_SHARED, fd, 0);
+	s->hva = map_skewed(s->size, block_size(), g.dev_blocks ? 0 : g.ps, MAP_SHARED, fd, 0);
 	if (!s->hva) {
 		fail_errno("mmap %s", s->path);
 		close(fd);
@@ -365,7 +365,8 @@ static int map_vfio(struct slot *s)
 		return fail("%s BAR %u is 0x%llx bytes, slot wants 0x%llx", s->bdf, s->bar,
 			    (unsigned long long)ri.size, (unsigned long long)s->size);
 	s->region_off = ri.offset;
-	s->hva = map_skewed(s->size, block_size(), g.ps, MAP_SHARED, s->devfd, ri.offset);
+	s->hva = map_skewed(s->size, block_size(), g.dev_blocks ? 0 : g.ps, MAP_SHARED, s->devfd,
+			    ri.offset);
 	if (!s->hva)
 		return fail_errno("mmap %s BAR %u", s->bdf, s->bar);
 	return 0;
