@@ -93,7 +93,8 @@ $(UT)/test_cli: $(TOP)/tests/unit/test_cli.c $(CLI_DEPS) | host-test-deps
 
 # ---- fuzzing ----
 
-FUZZ_SRCS := $(TOP)/tests/fuzz/fuzz_parse.c $(TOP)/userspace/s2parse.c
+FUZZ_SRCS := $(TOP)/tests/fuzz/fuzz_parse.c $(TOP)/userspace/s2parse.c \
+	     $(TOP)/userspace/s2read.c $(TOP)/userspace/s2out.c
 
 $(FZ)/fuzz_parse: $(FUZZ_SRCS) $(CLI_DEPS) | host-test-deps
 	@mkdir -p $(@D)

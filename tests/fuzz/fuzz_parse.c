@@ -6,14 +6,58 @@
  * (version, stats, summary, status, mappings, verify); (selector / 6) % 3 the page size the
  * mappings and status checks use (4, 16, 64 KiB); (selector / 18) % 2 FEAT_S2FWB.
  * tests/fuzz/mkseeds.sh builds the seeds from the fixtures with the same encoding.
+ * Mappings and verify files that parse are also rendered by every view (to /dev/null), so
+ * the output code sees whatever the parsers accept.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "s2out.h"
 #include "s2parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static FILE *devnull;
+
+/* Every view of a one-VM snapshot holding @m and/or @v. */
+static void render(const struct s2_stats *st, struct s2_mappings *m, struct s2_verify *v)
+{
+	struct s2_snapshot snap;
+	struct s2_vm vm;
+	struct s2_json_opt jo = { false, true, true, S2_ATTR_NC, true };
+
+	if (!devnull)
+		devnull = fopen("/dev/null", "w");
+	if (!devnull)
+		return;
+	memset(&snap, 0, sizeof(snap));
+	memset(&vm, 0, sizeof(vm));
+	snap.stats = *st;
+	snap.version.format = 1;
+	snap.vms = &vm;
+	snap.n = 1;
+	snprintf(vm.st.vm, sizeof(vm.st.vm), "1-2");
+	vm.st.pid = 1;
+	if (m) {
+		vm.maps = *m;
+		vm.has_maps = true;
+		for (size_t i = 0; i < m->n; i++)
+			(m->v[i].vfio ? vm.st.c.vfio : vm.st.c.other)[m->v[i].attr] += m->v[i].pages;
+	}
+	if (v) {
+		vm.ver = *v;
+		vm.has_verify = true;
+	}
+	s2_print_vms(devnull, &snap, &snap);
+	s2_print_devices(devnull, &snap, &snap);
+	s2_print_mappings(devnull, &snap);
+	s2_print_expect(devnull, &snap, S2_ATTR_NC);
+	s2_print_verify(devnull, &snap);
+	s2_print_json(devnull, &snap, &jo);
+	s2_print_prometheus(devnull, &snap);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -88,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    x->driver >= m.ndrivers || x->attr >= S2_ATTR_NR)
 					abort();
 			}
+			render(&st, &m, NULL);
 			s2_mappings_free(&m);
 		}
 		break;
@@ -99,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!r) {
 			if (v.ndiffs > S2_VERIFY_MAX_DIFF_LINES)
 				abort();
+			render(&st, NULL, &v);
 			s2_verify_free(&v);
 		}
 		break;
