@@ -559,8 +559,8 @@ static void print_side(FILE *f, const char *name, const struct s2_diff_side *sd)
 	if (!sd->present)
 		fprintf(f, " %s=-", name);
 	else
-		fprintf(f, " %s=%s,0x%016" PRIx64 ",%s,%d", name, sd->attr, sd->pa,
-			s2_perm_str(sd->perm, p), sd->level);
+		fprintf(f, " %s=%s,0x%016" PRIx64 ",%s,%d,0x%x", name, sd->attr, sd->pa,
+			s2_perm_str(sd->perm, p), sd->level, sd->memattr);
 }
 
 void s2_print_verify(FILE *f, const struct s2_snapshot *s)
@@ -752,6 +752,7 @@ static void jw_side(struct jw *w, const char *key, const struct s2_diff_side *sd
 	jw_addr(w, "pa", sd->pa);
 	jw_str(w, "perm", s2_perm_str(sd->perm, p));
 	jw_int(w, "level", sd->level);
+	jw_u64(w, "memattr", sd->memattr);
 	jw_close(w, '}');
 }
 
@@ -780,7 +781,8 @@ void s2_print_json(FILE *f, const struct s2_snapshot *s, const struct s2_json_op
 	jw_str(&w, "discovery", s->stats.discovery);
 	jw_open(&w, "stats", '{');
 	for (i = 0; i < S2_STAT_NR; i++)
-		jw_u64(&w, s2_stat_names[i], s->stats.val[i]);
+		if (s->stats.has[i])
+			jw_u64(&w, s2_stat_names[i], s->stats.val[i]);
 	jw_close(&w, '}');
 	jw_close(&w, '}');
 
@@ -806,7 +808,7 @@ void s2_print_json(FILE *f, const struct s2_snapshot *s, const struct s2_json_op
 		jw_str(&w, "comm", vm->has_comm ? vm->comm : NULL);
 		jw_str(&w, "state", st->exact ? S2_STATE_EXACT : S2_STATE_INEXACT);
 		jw_bool(&w, "exact", st->exact);
-		jw_str(&w, "found", st->walked ? "walked" : "created");
+		jw_str(&w, "found", st->load ? "load" : "fault");
 		jw_attrs(&w, "vfio_pages", st->c.vfio);
 		jw_attrs(&w, "other_pages", st->c.other);
 		jw_u64(&w, "vfio_bytes", st->vfio_bytes);
@@ -1005,6 +1007,15 @@ void s2_print_prometheus(FILE *f, const struct s2_snapshot *s)
 	for (i = 0; i < S2_STAT_NR; i++) {
 		char name[64];
 
+		if (!s->stats.has[i])
+			continue;
+		if (i == S2_STAT_WALK_MAX_LOCK_HOLD_US) {	/* base unit: seconds */
+			prom_head(f, "kvm_s2stat_module_walk_max_lock_hold_seconds", "Longest time "
+				  "one walk chunk held a VM's mmu_lock since the module loaded.");
+			fprintf(f, "kvm_s2stat_module_walk_max_lock_hold_seconds %" PRIu64 ".%06"
+				PRIu64 "\n", s->stats.val[i] / 1000000, s->stats.val[i] % 1000000);
+			continue;
+		}
 		snprintf(name, sizeof(name), "kvm_s2stat_module_%s", s2_stat_names[i]);
 		prom_head(f, name, "kvm_s2stat module counter (see docs/debugfs.md, stats).");
 		fprintf(f, "%s %" PRIu64 "\n", name, s->stats.val[i]);
@@ -1021,7 +1032,7 @@ void s2_print_prometheus(FILE *f, const struct s2_snapshot *s)
 		fputs(",comm=", f);
 		s2_prom_label_value(f, s->vms[i].has_comm ? s->vms[i].comm : "");
 		fputs(",found=", f);
-		s2_prom_label_value(f, s->vms[i].st.walked ? "walked" : "created");
+		s2_prom_label_value(f, s->vms[i].st.load ? "load" : "fault");
 		fputs("} 1\n", f);
 	}
 

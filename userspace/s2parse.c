@@ -30,6 +30,7 @@ const char *const s2_stat_names[S2_STAT_NR] = {
 	[S2_STAT_PCI_BARS] = "pci_bars",
 	[S2_STAT_VFIO_BARS] = "vfio_bars",
 	[S2_STAT_RESYNCS] = "resyncs",
+	[S2_STAT_WALK_MAX_LOCK_HOLD_US] = "walk_max_lock_hold_us",
 };
 
 const char *const s2_verify_key_names[S2_VKEY_NR] = {
@@ -37,6 +38,7 @@ const char *const s2_verify_key_names[S2_VKEY_NR] = {
 	[S2_VKEY_TABLE_DEVICE_PAGES] = "table_device_pages",
 	[S2_VKEY_TRACKED_DEVICE_PAGES] = "tracked_device_pages",
 	[S2_VKEY_CHUNKS] = "chunks",
+	[S2_VKEY_MAX_LOCK_HOLD_US] = "max_lock_hold_us",
 };
 
 int s2_fail(struct s2_err *err, int code, const char *fmt, ...)
@@ -553,7 +555,7 @@ static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs, bool st
 static const char *const kvm_modes[] = { "vhe", "nvhe", "protected", NULL };
 static const char *const discoveries[] = { "kvm-debugfs", "on-fault", NULL };
 static const char *const states[] = { S2_STATE_EXACT, S2_STATE_INEXACT, NULL };
-static const char *const founds[] = { "created", "walked", NULL };
+static const char *const founds[] = { "fault", "load", NULL };
 static const char *const results[] = { "ok", "differ", "unavailable", NULL };
 
 int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stats *out,
@@ -576,10 +578,13 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 	specs[n++] = (struct kv_spec){ "kvm_mode", KV_ENUM, &mode, 0, kvm_modes, 0, false };
 	specs[n++] = (struct kv_spec){ "discovery", KV_ENUM, &disc, 0, discoveries, 0, false };
 	for (i = 0; i < S2_STAT_NR; i++)
-		specs[n++] = (struct kv_spec){ s2_stat_names[i], KV_U64, &out->val[i], 0, NULL, 0, false };
+		specs[n++] = (struct kv_spec){ s2_stat_names[i], KV_U64, &out->val[i], 0, NULL, 0,
+					       i >= S2_STAT_FIRST_OPTIONAL };
 
 	if (format_line(&lx) || kv_lines(&lx, specs, n, false, NULL, NULL, NULL))
 		return -1;
+	for (i = 0; i < S2_STAT_NR; i++)
+		out->has[i] = specs[7 + i].line != 0;
 	snprintf(out->kvm_mode, sizeof(out->kvm_mode), "%s", kvm_modes[mode]);
 	snprintf(out->discovery, sizeof(out->discovery), "%s", discoveries[disc]);
 	out->page_shift = out->page_size == 4096 ? 12 : out->page_size == 16384 ? 14 : 16;
@@ -624,7 +629,7 @@ int s2_parse_status(const char *buf, size_t len, const char *path, const struct 
 	if (format_line(&lx) || kv_lines(&lx, specs, n, false, NULL, NULL, NULL))
 		return -1;
 	out->exact = state == 0;
-	out->walked = found == 1;
+	out->load = found == 1;
 	name.s = out->vm;
 	name.n = strlen(out->vm);
 	parse_vm_name(&name, &pid, &fd);
@@ -972,11 +977,12 @@ static bool is_mt_name(const struct tok *t)
 	return false;
 }
 
-/* "<side>=-" or "<side>=<attr>,<pa>,<perm>,<level>". */
+/* "<side>=-" or "<side>=<attr>,<pa>,<perm>,<level>,<memattr>". */
 static bool parse_side(const struct tok *t, const char *side, struct s2_diff_side *out)
 {
 	size_t sl = strlen(side), i, f = 0;
-	struct tok part[4];
+	struct tok part[5];
+	uint64_t ma;
 	const char *p, *end;
 
 	memset(out, 0, sizeof(*out));
@@ -989,20 +995,21 @@ static bool parse_side(const struct tok *t, const char *side, struct s2_diff_sid
 	part[0].s = p;
 	for (i = 0; p + i < end; i++) {
 		if (p[i] == ',') {
-			if (f == 3)
+			if (f == 4)
 				return false;
 			part[f].n = (size_t)(p + i - part[f].s);
 			part[++f].s = p + i + 1;
 		}
 	}
-	if (f != 3)
+	if (f != 4)
 		return false;
-	part[3].n = (size_t)(end - part[3].s);
+	part[4].n = (size_t)(end - part[4].s);
 	if ((parse_attr_tok(&part[0]) < 0 && !is_mt_name(&part[0])) ||
 	    !tok_copy(out->attr, sizeof(out->attr), &part[0]) ||
 	    !parse_addr(&part[1], &out->pa) || !parse_perm(&part[2], &out->perm) ||
-	    !parse_level(&part[3], &out->level))
+	    !parse_level(&part[3], &out->level) || !parse_u64(&part[4], &ma) || ma > 0xf)
 		return false;
+	out->memattr = (uint8_t)ma;
 	out->present = true;
 	return true;
 }
@@ -1023,10 +1030,10 @@ static int diff_line(struct lx *lx, const char *s, size_t n, struct s2_diff *d)
 		return malformed(lx, "diff range is empty or inverted");
 	if (!parse_side(&t[4], "table", &d->table))
 		return malformed(lx, "diff " TOKF " is not table=- or "
-				 "table=<attr>,<pa>,<perm>,<level>", TOKA(&t[4]));
+				 "table=<attr>,<pa>,<perm>,<level>,<memattr>", TOKA(&t[4]));
 	if (!parse_side(&t[5], "tracked", &d->tracked))
 		return malformed(lx, "diff " TOKF " is not tracked=- or "
-				 "tracked=<attr>,<pa>,<perm>,<level>", TOKA(&t[5]));
+				 "tracked=<attr>,<pa>,<perm>,<level>,<memattr>", TOKA(&t[5]));
 	if (!d->table.present && !d->tracked.present)
 		return malformed(lx, "diff with neither side");
 	if ((!strcmp(d->kind, "missing") && (!d->table.present || d->tracked.present)) ||

@@ -61,8 +61,10 @@ enum s2_stat {
 	S2_STAT_PROBE_PERM, S2_STAT_PROBE_DESTROY, S2_STAT_PROBE_MISSED, S2_STAT_DROPS,
 	S2_STAT_RANGES, S2_STAT_RANGES_MAX, S2_STAT_LIVE_OBJECTS, S2_STAT_BYTES_HELD,
 	S2_STAT_PCI_BARS, S2_STAT_VFIO_BARS, S2_STAT_RESYNCS,
+	S2_STAT_WALK_MAX_LOCK_HOLD_US,	/* optional: added within format 1 */
 	S2_STAT_NR,
 };
+#define S2_STAT_FIRST_OPTIONAL	S2_STAT_WALK_MAX_LOCK_HOLD_US
 extern const char *const s2_stat_names[S2_STAT_NR];
 
 struct s2_stats {
@@ -74,6 +76,7 @@ struct s2_stats {
 	unsigned int page_shift;
 	bool fwb, lpa2;
 	uint64_t val[S2_STAT_NR];
+	bool has[S2_STAT_NR];		/* the module printed it (optional keys may be absent) */
 };
 
 /* summary and status share the per-VM counters. */
@@ -99,7 +102,7 @@ struct s2_status {
 	char vm[S2_NAME_MAX];
 	uint32_t pid;
 	bool exact;
-	bool walked;		/* found: walked (else created) */
+	bool load;		/* found: load (existed at module load), else fault */
 	struct s2_counts c;
 	uint64_t vfio_bytes, other_bytes;
 	uint64_t ranges, page_leaves, block_leaves;
@@ -136,6 +139,7 @@ struct s2_diff_side {
 	uint64_t pa;
 	uint8_t perm;
 	int8_t level;
+	uint8_t memattr;
 };
 
 struct s2_diff {
@@ -146,7 +150,7 @@ struct s2_diff {
 
 enum s2_verify_key {
 	S2_VKEY_WALKED_LEAVES, S2_VKEY_TABLE_DEVICE_PAGES, S2_VKEY_TRACKED_DEVICE_PAGES,
-	S2_VKEY_CHUNKS, S2_VKEY_NR,
+	S2_VKEY_CHUNKS, S2_VKEY_MAX_LOCK_HOLD_US, S2_VKEY_NR,
 };
 extern const char *const s2_verify_key_names[S2_VKEY_NR];
 

@@ -107,7 +107,7 @@ def check_doc(d, consistent):
         names.add(vm["vm"])
         need(vm["state"] in ("exact", "inexact") and vm["exact"] == (vm["state"] == "exact"),
              w + ": state")
-        need(vm["found"] in ("created", "walked"), w + ": found")
+        need(vm["found"] in ("fault", "load"), w + ": found")
         need(vm["vfio_bytes"] == sum(vm["vfio_pages"].values()) * ps, w + ": vfio_bytes")
         need(vm["other_bytes"] == sum(vm["other_pages"].values()) * ps, w + ": other_bytes")
         for k in tot:

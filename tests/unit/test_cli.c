@@ -466,7 +466,7 @@ static void test_json_values(void **state)
 		   NULL);
 	assert_non_null(strstr(r.out, "\"vms_listed\":5,\"vms_vanished\":1"));
 	assert_non_null(strstr(r.out, "\"vm\":\"1000-12\",\"pid\":1000,\"comm\":\"qemu-system-aar\","
-				      "\"state\":\"inexact\",\"exact\":false,\"found\":\"walked\""));
+				      "\"state\":\"inexact\",\"exact\":false,\"found\":\"load\""));
 	assert_non_null(strstr(r.out, "\"failed\":{\"DEVICE_nGnRE\":0,\"NORMAL_NC\":2,\"NORMAL\":0}"));
 	assert_non_null(strstr(r.out, "\"totals\":{\"vms\":4,\"inexact_vms\":1,\"vfio_pages\":"
 				      "{\"DEVICE_nGnRE\":16,\"NORMAL_NC\":1116,\"NORMAL\":0}"));
@@ -582,10 +582,10 @@ static void test_verify(void **state)
 	expect_run(&r, 11, "4242-11 differ                2            48            32",
 		   "--verify: 2 differences in 1 of 2 VMs");
 	assert_non_null(strstr(r.out, "  missing 0x0000000010010000-0x0000000010020000 "
-				      "table=NORMAL_NC,0x0000008000010000,rw-,3 tracked=-"));
+				      "table=NORMAL_NC,0x0000008000010000,rw-,3,0x5 tracked=-"));
 	assert_non_null(strstr(r.out, "  mismatch 0x0000000010000000-0x0000000010010000 "
-				      "table=DEVICE_nGnRE,0x0000008000000000,rw-,3 "
-				      "tracked=NORMAL_NC,0x0000008000000000,rw-,3"));
+				      "table=DEVICE_nGnRE,0x0000008000000000,rw-,3,0x1 "
+				      "tracked=NORMAL_NC,0x0000008000000000,rw-,3,0x5"));
 	assert_non_null(strstr(r.out, "4300-3  unavailable           0             -             -"));
 	assert_non_null(strstr(r.err, "1 VM had no stage-2 table"));
 	run_free(&r);
@@ -695,7 +695,7 @@ static void test_malformed_cli(void **state)
 		  "kvm_s2stat/summary:3: 10 columns" },
 		{ "4242-11/status", "format 1\nvm 4242-11\npid 4242\nstate gone\n", NULL,
 		  "kvm_s2stat/4242-11/status:4: state" },
-		{ "4242-11/status", "format 1\nvm 4242-12\npid 4242\nstate exact\nfound created\n"
+		{ "4242-11/status", "format 1\nvm 4242-12\npid 4242\nstate exact\nfound fault\n"
 		  "vfio_device_pages 0\nvfio_nc_pages 32\nvfio_normal_pages 0\nother_device_pages 16\n"
 		  "other_nc_pages 0\nother_normal_pages 0\nvfio_bytes 131072\nother_bytes 65536\n"
 		  "ranges 3\npage_leaves 48\nblock_leaves 0\nfailed_device 0\nfailed_nc 0\n"
@@ -951,7 +951,7 @@ static void write_vm(const char *root, unsigned int pid, unsigned int fd, size_t
 	snprintf(p, sizeof(p), "%s/kvm_s2stat/%u-%u/status", root, pid, fd);
 	f = fopen(p, "w");
 	assert_non_null(f);
-	fprintf(f, "format 1\nvm %u-%u\npid %u\nstate exact\nfound created\nvfio_device_pages %llu\n"
+	fprintf(f, "format 1\nvm %u-%u\npid %u\nstate exact\nfound fault\nvfio_device_pages %llu\n"
 		"vfio_nc_pages %llu\nvfio_normal_pages 0\nother_device_pages 0\nother_nc_pages 0\n"
 		"other_normal_pages 0\nvfio_bytes %llu\nother_bytes 0\nranges %zu\npage_leaves %llu\n"
 		"block_leaves 0\nfailed_device 0\nfailed_nc 0\nfailed_normal 0\ndrops 0\nresyncs 0\n",

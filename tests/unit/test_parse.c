@@ -94,7 +94,7 @@ static int parse(enum kind k, const char *text, size_t len, const struct s2_stat
 		"other_normal failed drops\n"
 #define SUMROW	"4242-11 4242 exact 0 32 0 16 0 0 0 0\n"
 
-#define STATUS_HEAD	"format 1\nvm 4242-11\npid 4242\nstate exact\nfound created\n"
+#define STATUS_HEAD	"format 1\nvm 4242-11\npid 4242\nstate exact\nfound fault\n"
 #define STATUS_COUNTS	"vfio_device_pages 0\nvfio_nc_pages 32\nvfio_normal_pages 0\n" \
 			"other_device_pages 16\nother_nc_pages 0\nother_normal_pages 0\n"
 #define STATUS_BYTES	"vfio_bytes 131072\nother_bytes 65536\n"
@@ -120,10 +120,10 @@ static int parse(enum kind k, const char *text, size_t len, const struct s2_stat
 #define VERIFY_OK "format 1\nresult ok\ndifferences 0\nwalked_leaves 560\n" \
 		  "table_device_pages 48\ntracked_device_pages 48\nchunks 3\n"
 #define DIFF_MISSING "diff missing 0x0000000010010000 0x0000000010020000 " \
-		     "table=NORMAL_NC,0x0000008000010000,rw-,3 tracked=-\n"
+		     "table=NORMAL_NC,0x0000008000010000,rw-,3,0x5 tracked=-\n"
 #define DIFF_MISMATCH "diff mismatch 0x0000000010000000 0x0000000010010000 " \
-		      "table=DEVICE_nGnRE,0x0000008000000000,rw-,3 " \
-		      "tracked=NORMAL_NC,0x0000008000000000,rw-,3\n"
+		      "table=DEVICE_nGnRE,0x0000008000000000,rw-,3,0x1 " \
+		      "tracked=NORMAL_NC,0x0000008000000000,rw-,3,0x5\n"
 
 /* ---- good inputs ---- */
 
@@ -174,10 +174,10 @@ static const struct gcase good[] = {
 	  DIFF_MISSING DIFF_MISMATCH },
 	{ "verify new kind", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff moved 0x0000000010000000 0x0000000010010000 table=NORMAL_FWB_S1,"
-	  "0x0000008000000000,r--,3 tracked=RESERVED,0x0000008000000000,r--,-1\n" },
+	  "0x0000008000000000,r--,3,0x7 tracked=RESERVED,0x0000008000000000,r--,-1,0x4\n" },
 	{ "verify stale", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff stale 0x0000000010000000 0x0000000010010000 table=- "
-	  "tracked=NORMAL_NC,0x0000008000000000,rw-,3\n" },
+	  "tracked=NORMAL_NC,0x0000008000000000,rw-,3,0x5\n" },
 };
 
 static void test_good(void **state)
@@ -288,7 +288,7 @@ static const struct bcase bad[] = {
 	{ "status missing key", K_STATUS, STATUS_HEAD STATUS_COUNTS STATUS_BYTES, M8,
 	  "required key 'ranges'" },
 	{ "status vm name", K_STATUS, "format 1\nvm 4242_11\n", M8, "f:2: vm" },
-	{ "status pid", K_STATUS, "format 1\nvm 4242-11\npid 4243\nstate exact\nfound created\n"
+	{ "status pid", K_STATUS, "format 1\nvm 4242-11\npid 4243\nstate exact\nfound fault\n"
 	  STATUS_COUNTS STATUS_BYTES STATUS_TAIL, M8, "f:3: pid 4243" },
 	{ "status pid 64-bit", K_STATUS, "format 1\npid 4294967296\n", M8, "f:2: pid" },
 	{ "status state", K_STATUS, "format 1\nstate unknown\n", M8, "f:2: state" },
@@ -454,31 +454,31 @@ static const struct bcase bad[] = {
 	  "f:4: diff kind" },
 	{ "verify diff range", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff missing 0x0000000010020000 0x0000000010010000 table=NORMAL_NC,0x0000008000010000,"
-	  "rw-,3 tracked=-\n", M8, "f:4: diff range is empty" },
+	  "rw-,3,0x5 tracked=-\n", M8, "f:4: diff range is empty" },
 	{ "verify diff addr", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff missing 0x10010000 0x0000000010020000 table=NORMAL_NC,0x0000008000010000,"
-	  "rw-,3 tracked=-\n", M8, "f:4: diff range" },
+	  "rw-,3,0x5 tracked=-\n", M8, "f:4: diff range" },
 	{ "verify diff side name", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff missing 0x0000000010010000 0x0000000010020000 tbl=NORMAL_NC,0x0000008000010000,"
-	  "rw-,3 tracked=-\n", M8, "f:4: diff 'tbl=" },
+	  "rw-,3,0x5 tracked=-\n", M8, "f:4: diff 'tbl=" },
 	{ "verify diff side fields", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff missing 0x0000000010010000 0x0000000010020000 table=NORMAL_NC,0x0000008000010000,"
-	  "rw- tracked=-\n", M8, "f:4: diff 'table=" },
+	  "rw-,3 tracked=-\n", M8, "f:4: diff 'table=" },
 	{ "verify diff side extra", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff missing 0x0000000010010000 0x0000000010020000 table=NORMAL_NC,0x0000008000010000,"
-	  "rw-,3,1 tracked=-\n", M8, "f:4: diff 'table=" },
+	  "rw-,3,0x5,1 tracked=-\n", M8, "f:4: diff 'table=" },
 	{ "verify diff side attr", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff missing 0x0000000010010000 0x0000000010020000 table=WC,0x0000008000010000,"
-	  "rw-,3 tracked=-\n", M8, "f:4: diff 'table=" },
+	  "rw-,3,0x5 tracked=-\n", M8, "f:4: diff 'table=" },
 	{ "verify diff side level", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff missing 0x0000000010010000 0x0000000010020000 table=NORMAL_NC,0x0000008000010000,"
-	  "rw-,9 tracked=-\n", M8, "f:4: diff 'table=" },
+	  "rw-,9,0x5 tracked=-\n", M8, "f:4: diff 'table=" },
 	{ "verify missing sides", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff missing 0x0000000010010000 0x0000000010020000 table=- "
-	  "tracked=NORMAL_NC,0x0000008000010000,rw-,3\n", M8, "f:4: diff missing with the wrong" },
+	  "tracked=NORMAL_NC,0x0000008000010000,rw-,3,0x5\n", M8, "f:4: diff missing with the wrong" },
 	{ "verify mismatch sides", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff mismatch 0x0000000010010000 0x0000000010020000 table=- "
-	  "tracked=NORMAL_NC,0x0000008000010000,rw-,3\n", M8, "f:4: diff mismatch" },
+	  "tracked=NORMAL_NC,0x0000008000010000,rw-,3,0x5\n", M8, "f:4: diff mismatch" },
 	{ "verify no sides", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff moved 0x0000000010010000 0x0000000010020000 table=- tracked=-\n", M8,
 	  "f:4: diff with neither side" },
@@ -574,7 +574,7 @@ static void test_values(void **state)
 	assert_string_equal(stt.vm, "4242-11");
 	assert_int_equal(stt.c.vfio[S2_ATTR_NC], 32);
 	assert_int_equal(stt.vfio_bytes, 131072);
-	assert_false(stt.walked);
+	assert_false(stt.load);
 	assert_true(stt.exact);
 
 	assert_int_equal(s2_parse_mappings(maps, strlen(maps), "m", &st, &m, &err), 0);
@@ -650,12 +650,12 @@ static void test_verify_limit(void **state)
 	n += (size_t)snprintf(buf + n, cap - n, "format 1\nresult differ\ndifferences 5000\n");
 	for (int i = 0; i < 1000; i++)
 		n += (size_t)snprintf(buf + n, cap - n, "diff stale 0x%016llx 0x%016llx table=- "
-				      "tracked=NORMAL_NC,0x0000008000000000,rw-,3\n",
+				      "tracked=NORMAL_NC,0x0000008000000000,rw-,3,0x5\n",
 				      0x10000000ULL + i * 0x1000ULL, 0x10001000ULL + i * 0x1000ULL);
 	assert_int_equal(parse(K_VERIFY, buf, n, NULL, &err), 0);
 	n += (size_t)snprintf(buf + n, cap - n, "diff stale 0x0000000020000000 "
 			      "0x0000000020001000 table=- tracked=NORMAL_NC,0x0000008000000000,"
-			      "rw-,3\n");
+			      "rw-,3,0x5\n");
 	assert_int_equal(parse(K_VERIFY, buf, n, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "f:1004: more than 1000 diff lines"));
 	free(buf);
@@ -829,6 +829,18 @@ static void test_find_root(void **state)
 	write_file(proc, "cmdline", "ro xdebugfs=off\n");
 	assert_int_equal(s2_find_root(&p, root, sizeof(root), &err), -1);
 	assert_int_equal(err.code, S2_EXIT_NOTMOUNTED);
+	/* lockdown=confidentiality */
+	{
+		char sys_conf[600];
+
+		snprintf(sys_conf, sizeof(sys_conf), "%s/sys-conf", tmpdir);
+		write_file(sys_conf, "kernel/security/lockdown", "none integrity [confidentiality]\n");
+		p.sys = sys_conf;
+		assert_int_equal(s2_find_root(&p, root, sizeof(root), &err), -1);
+		assert_int_equal(err.code, S2_EXIT_LOCKDOWN);
+		assert_non_null(strstr(err.msg, "lockdown (confidentiality)"));
+		p.sys = "/nonexistent";
+	}
 	/* not in the kernel at all */
 	write_file(proc, "filesystems", "nodev\tsysfs\n\text4\n");
 	assert_int_equal(s2_find_root(&p, root, sizeof(root), &err), -1);
