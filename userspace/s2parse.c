@@ -879,12 +879,18 @@ int s2_parse_mappings(const char *buf, size_t len, const char *path, const struc
 			goto fail;
 		}
 		m.attr = (uint8_t)a;
-		if (!parse_u64(&t[C_MEMATTR], &v) ||
-		    v != s2_attr_memattr((enum s2_attr)a, st->fwb)) {
-			malformed(&lx, "memattr " TOKF " is not 0x%x, the MemAttr KVM programs for "
-				  "%s with fwb %d", TOKA(&t[C_MEMATTR]),
-				  s2_attr_memattr((enum s2_attr)a, st->fwb), s2_attr_name((unsigned)a),
-				  st->fwb);
+		/*
+		 * KVM programs s2_attr_memattr(attr, fwb); ranges learned by a walk carry the
+		 * descriptor's own value, so accept any MemAttr whose class is attr (a reserved
+		 * encoding counts as NORMAL, as the module classifies it).
+		 */
+		if (!parse_u64(&t[C_MEMATTR], &v) || v > 0xf ||
+		    (s2_mt_attr(s2_memattr_mt((unsigned int)v, st->fwb)) != (enum s2_attr)a &&
+		     !(s2_mt_attr(s2_memattr_mt((unsigned int)v, st->fwb)) == S2_ATTR_NR &&
+		       a == S2_ATTR_NORMAL))) {
+			malformed(&lx, "memattr " TOKF " is not a %s MemAttr with fwb %d (KVM programs "
+				  "0x%x)", TOKA(&t[C_MEMATTR]), s2_attr_name((unsigned)a), st->fwb,
+				  s2_attr_memattr((enum s2_attr)a, st->fwb));
 			goto fail;
 		}
 		m.memattr = (uint8_t)v;
@@ -1057,7 +1063,8 @@ int s2_parse_verify(const char *buf, size_t len, const char *path, struct s2_ver
 	memset(out, 0, sizeof(*out));
 	memset(specs, 0, sizeof(specs));
 	specs[ns++] = (struct kv_spec){ "result", KV_ENUM, &result, 0, results, 0, false };
-	specs[ns++] = (struct kv_spec){ "differences", KV_U64, &out->differences, 0, NULL, 0, false };
+	/* differences: absent when the result is unavailable */
+	specs[ns++] = (struct kv_spec){ "differences", KV_U64, &out->differences, 0, NULL, 0, true };
 	/* Optional keys (a VM whose table is unavailable may not print them). */
 	for (i = 0; i < S2_VKEY_NR; i++)
 		specs[ns++] = (struct kv_spec){ s2_verify_key_names[i], KV_U64, &out->val[i], 0,
@@ -1067,6 +1074,11 @@ int s2_parse_verify(const char *buf, size_t len, const char *path, struct s2_ver
 	for (i = 0; i < S2_VKEY_NR; i++)
 		out->has[i] = specs[2 + i].line != 0;
 	out->result = (enum s2_verify_res)result;
+	if (!specs[1].line && out->result != S2_VERIFY_UNAVAILABLE) {
+		lx.line = 0;
+		malformed(&lx, "required key 'differences' missing (result %s)", results[result]);
+		goto fail;
+	}
 	r = have_diff ? 1 : 0;
 	while (r > 0) {
 		struct s2_diff d;

@@ -170,6 +170,11 @@ static const struct gcase good[] = {
 	{ "verify ok", K_VERIFY, VERIFY_OK },
 	{ "verify minimal", K_VERIFY, "format 1\nresult ok\ndifferences 0\n" },
 	{ "verify unavailable", K_VERIFY, "format 1\nresult unavailable\ndifferences 0\n" },
+	{ "verify unavailable bare", K_VERIFY, "format 1\nresult unavailable\n" },
+	{ "mappings walked memattr", K_MAPPINGS, MAPH
+	  ML(A0, A1, P0, P1, "16", "3", "NORMAL", "0x7", "rw-", "vfio", "0000:00:02.0", "2",
+	     "vfio-pci") ML(A1, "0x0000000010020000", P1, "0x0000008000020000", "16", "3",
+	     "DEVICE_nGnRE", "0x0", "rw-", "vfio", "0000:00:02.0", "2", "vfio-pci") },
 	{ "verify differ", K_VERIFY, "format 1\nresult differ\ndifferences 2\nnew_key 1\n"
 	  DIFF_MISSING DIFF_MISMATCH },
 	{ "verify new kind", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
@@ -374,8 +379,11 @@ static const struct bcase bad[] = {
 	  ML(A0, A1, P0, P1, "16", "3", "NORMAL_NC", "0x1", "rw-", "vfio", "0000:00:02.0", "2",
 	     "vfio-pci"), M8, "f:3: memattr" },
 	{ "mappings memattr nofwb", K_MAPPINGS, MAPH
-	  ML(A0, A1, P0, P1, "16", "3", "NORMAL", "0xf", "rw-", "vfio", "0000:00:02.0", "2",
-	     "vfio-pci"), M8, "f:3: memattr" },	/* fwb 1 programs 0x6 */
+	  ML(A0, A1, P0, P1, "16", "3", "NORMAL", "0x5", "rw-", "vfio", "0000:00:02.0", "2",
+	     "vfio-pci"), M8, "f:3: memattr" },	/* 0x5 is Normal-NC */
+	{ "mappings memattr range", K_MAPPINGS, MAPH
+	  ML(A0, A1, P0, P1, "16", "3", "NORMAL", "0x16", "rw-", "vfio", "0000:00:02.0", "2",
+	     "vfio-pci"), M8, "f:3: memattr" },
 	{ "mappings memattr text", K_MAPPINGS, MAPH
 	  ML(A0, A1, P0, P1, "16", "3", "NORMAL_NC", "nc", "rw-", "vfio", "0000:00:02.0", "2",
 	     "vfio-pci"), M8, "f:3: memattr" },
@@ -432,7 +440,7 @@ static const struct bcase bad[] = {
 	{ "verify missing result", K_VERIFY, "format 1\ndifferences 0\n", M8,
 	  "required key 'result'" },
 	{ "verify missing differences", K_VERIFY, "format 1\nresult ok\n", M8,
-	  "required key 'differences'" },
+	  "required key 'differences' missing (result ok)" },
 	{ "verify result", K_VERIFY, "format 1\nresult fine\ndifferences 0\n", M8, "f:2: result" },
 	{ "verify ok with differences", K_VERIFY, "format 1\nresult ok\ndifferences 1\n", M8,
 	  "f:3: result ok with differences" },
