@@ -4,11 +4,13 @@
 #
 # Contents:
 #   /init, /s2/tests/*      tests/guest/ (init is PID 1; lib.sh; NN-*.sh scenarios; fixtures)
+#   /s2/bench/*.sh          tests/bench/ (benchmarks; init runs them instead with s2.suite=bench)
 #   /bin/busybox, /bin/sh   busybox-static (arm64 .deb through the private apt root)
 #   /s2/kmod/NN-<name>.ko   the kernel's vfio modules, decompressed, in dependency order
 #                           (from `modinfo -F depends` of $GUEST_KMODS)
 #   /s2/kvm_s2stat.ko       our module for LINE ($B/LINE/kvm_s2stat.ko, `make modules`)
 #   /s2/bin/s2vmm, /s2/bin/kvm-s2stat   static aarch64 binaries ($B/aarch64/, `make cross`)
+#   /s2/bin/s2bench         the benchmarks' timing helper, when built (`make bench`)
 #   /s2/modes               kernels/modes (what each boot mode must give)
 #   /s2/build.env           S2_LINE, S2_KREL, S2_KVER, S2_PAGE_SIZE, what was left out
 # Missing optional parts (our module, binaries) are left out with a warning.  The image is
@@ -116,6 +118,11 @@ for b in s2vmm kvm-s2stat; do
 done
 
 cp -a "$TOP/tests/guest/." "$stage/s2/tests/"
+if compgen -G "$TOP/tests/bench/*.sh" >/dev/null; then
+	mkdir -p "$stage/s2/bench"
+	cp "$TOP"/tests/bench/*.sh "$stage/s2/bench/"
+fi
+[ ! -f "$B/aarch64/s2bench" ] || install -m 0755 "$B/aarch64/s2bench" "$stage/s2/bin/s2bench"
 cp "$TOP/kernels/modes" "$stage/s2/modes"
 [ -f "$stage/s2/tests/init" ] || die "tests/guest/init missing"
 install -m 0755 "$stage/s2/tests/init" "$stage/init"

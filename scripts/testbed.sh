@@ -7,12 +7,14 @@
 #   KERNELS   lines to run (default: all kernels/*.conf)
 #   MODES     boot modes for every listed line (default: each line's MODES_DEFAULT)
 #   TESTS     in-guest script globs, space or comma separated (default: all)
-#   JOBS      cells booted at once (default 1; see docs/testbed.md)
+#   JOBS      cells booted at once (default: nproc; see docs/testbed.md)
 #   CELL_TIMEOUT  seconds before a cell's QEMU is killed (default 600)
 #   KERNEL_ARGS   extra kernel command line
+#   QEMU_ARGS     extra QEMU arguments (split on spaces), e.g. '-icount shift=0,sleep=off'
+#   TESTBED_DIR   where the cells' files go (default $B/testbed; `make bench` uses $B/bench)
 #   DEBUG_SHELL=1 one cell only, interactive: the console is this terminal and the guest
 #                 opens a shell after the tests
-# Per cell: $B/testbed/<line>-<mode>/{console.log,qemu.cmd,qemu.err,results}.
+# Per cell: $TESTBED_DIR/<line>-<mode>/{console.log,qemu.cmd,qemu.err,results}.
 # The last line of output is "N passed, N failed" (skips on the line before); the exit
 # status is non-zero when anything failed.
 # shellcheck source=scripts/lib.sh
@@ -21,30 +23,13 @@
 KERNELS=${KERNELS:-$(all_lines)}
 MODES=${MODES:-}
 TESTS=$(echo "${TESTS:-}" | tr ' ' ,)
-JOBS=${JOBS:-1}
+JOBS=${JOBS:-$(nproc)}
 CELL_TIMEOUT=${CELL_TIMEOUT:-600}
 KERNEL_ARGS=${KERNEL_ARGS:-}
 DEBUG_SHELL=${DEBUG_SHELL:-0}
 QEMU=${QEMU:-qemu-system-aarch64}
-TB=$B/testbed
-
-command -v "$QEMU" >/dev/null || die "$QEMU not found: run 'make setup'"
-
-cells=()
-for line in $KERNELS; do
-	load_line "$line"
-	for mode in $(line_modes "$line" "$MODES"); do
-		load_mode "$mode"
-		cells+=("$line/$mode")
-	done
-done
-[ ${#cells[@]} -gt 0 ] || die "no cell to run (KERNELS='$KERNELS' MODES='$MODES')"
-[ "$DEBUG_SHELL" != 1 ] || [ ${#cells[@]} -eq 1 ] ||
-	die "DEBUG_SHELL=1 needs exactly one cell (e.g. KERNELS=6.12 MODES=vhe)"
-
-for line in $KERNELS; do
-	"$TOP/scripts/build-initramfs.sh" "$line"
-done
+QEMU_ARGS=${QEMU_ARGS:-}
+TB=${TESTBED_DIR:-$B/testbed}
 
 # qemu_args LINE MODE: the QEMU command line of a cell (one argument per line).
 qemu_args() {
@@ -66,6 +51,8 @@ qemu_args() {
 		-device e1000e,netdev=n0,romfile=,bus=pcie.0,addr=4 \
 		-object memory-backend-ram,id=shm1,size=1M \
 		-device ivshmem-plain,memdev=shm1,bus=pcie.0,addr=5
+	# shellcheck disable=SC2086 # QEMU_ARGS is a list of words
+	[ -z "$QEMU_ARGS" ] || printf '%s\n' $QEMU_ARGS
 }
 
 # run_cell LINE MODE: boot one cell and write its results file:
@@ -124,45 +111,72 @@ run_cell() {
 		else if (plan != n) print "fail cell/plan", "plan 1.." plan " but " n " results"
 		printf "time %s %s %.1f\n", (boot == "" ? "?" : boot), (done == "" || boot == "" ? "?" : sprintf("%.1f", done - boot)), wall
 	}' >"$dir/results"
+	log "$line/$mode: $(grep -c '^pass ' "$dir/results") passed, $(grep -c '^fail ' "$dir/results") failed, $(grep -c '^skip ' "$dir/results") skipped ($(awk '$1 == "time" { print $4 }' "$dir/results") s)"
 }
 
-# Run the cells, JOBS at a time.
-for cell in "${cells[@]}"; do
-	line=${cell%/*} mode=${cell#*/}
-	if [ "$JOBS" -le 1 ] || [ "$DEBUG_SHELL" = 1 ]; then
-		log "booting $line/$mode"
-		run_cell "$line" "$mode"
-	else
-		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
-		log "booting $line/$mode"
-		run_cell "$line" "$mode" &
-	fi
-done
-wait || true
+# main: the whole run.  (A function, so that bash has read all of this file before it
+# starts: editing the script while a run is going on cannot break that run.)
+main() {
+	command -v "$QEMU" >/dev/null || die "$QEMU not found: run 'make setup'"
 
-# Report.
-passed=0 failed=0 skipped=0
-fails=()
-printf '\n%-18s %-6s %6s %6s %6s   %s\n' cell result pass fail skip "boot/tests/wall (s)"
-for cell in "${cells[@]}"; do
-	line=${cell%/*} mode=${cell#*/}
-	dir=$TB/$line-$mode
-	r=$dir/results
-	[ -f "$r" ] || echo "fail cell/harness no results file" >"$r"
-	p=$(grep -c '^pass ' "$r" || true)
-	f=$(grep -c '^fail ' "$r" || true)
-	s=$(grep -c '^skip ' "$r" || true)
-	tm=$(awk '$1 == "time" { print $2 " / " $3 " / " $4 }' "$r")
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	printf '%-18s %-6s %6d %6d %6d   %s\n' "$cell" "$([ "$f" = 0 ] && echo PASS || echo FAIL)" \
-		"$p" "$f" "$s" "${tm:-?}"
-	while read -r _ name reason; do
-		fails+=("$cell $name${reason:+: $reason}  [console: $dir/console.log]")
-	done < <(grep '^fail ' "$r")
-done
-echo
-for f in "${fails[@]}"; do echo "FAILED $f"; done
-[ $((passed + failed)) -gt 0 ] || { failed=1; echo "FAILED no test ran"; }
-echo "$skipped skipped"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+	cells=()
+	for line in $KERNELS; do
+		load_line "$line"
+		for mode in $(line_modes "$line" "$MODES"); do
+			load_mode "$mode"
+			cells+=("$line/$mode")
+		done
+	done
+	[ ${#cells[@]} -gt 0 ] || die "no cell to run (KERNELS='$KERNELS' MODES='$MODES')"
+	[ "$DEBUG_SHELL" != 1 ] || [ ${#cells[@]} -eq 1 ] ||
+		die "DEBUG_SHELL=1 needs exactly one cell (e.g. KERNELS=6.12 MODES=vhe)"
+
+	for line in $KERNELS; do
+		"$TOP/scripts/build-initramfs.sh" "$line"
+	done
+
+	# Run the cells, JOBS at a time.
+	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+	for cell in "${cells[@]}"; do
+		line=${cell%/*} mode=${cell#*/}
+		if [ "$JOBS" -le 1 ] || [ "$DEBUG_SHELL" = 1 ]; then
+			log "booting $line/$mode"
+			run_cell "$line" "$mode"
+		else
+			while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+			log "booting $line/$mode"
+			run_cell "$line" "$mode" &
+		fi
+	done
+	wait || true
+
+	# Report.
+	passed=0 failed=0 skipped=0
+	fails=()
+	printf '\n%-18s %-6s %6s %6s %6s   %s\n' cell result pass fail skip "boot/tests/wall (s)"
+	for cell in "${cells[@]}"; do
+		line=${cell%/*} mode=${cell#*/}
+		dir=$TB/$line-$mode
+		r=$dir/results
+		[ -f "$r" ] || echo "fail cell/harness no results file" >"$r"
+		p=$(grep -c '^pass ' "$r" || true)
+		f=$(grep -c '^fail ' "$r" || true)
+		s=$(grep -c '^skip ' "$r" || true)
+		tm=$(awk '$1 == "time" { print $2 " / " $3 " / " $4 }' "$r")
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		printf '%-18s %-6s %6d %6d %6d   %s\n' "$cell" "$([ "$f" = 0 ] && echo PASS || echo FAIL)" \
+			"$p" "$f" "$s" "${tm:-?}"
+		while read -r _ name reason; do
+			fails+=("$cell $name${reason:+: $reason}  [console: $dir/console.log]")
+		done < <(grep '^fail ' "$r")
+	done
+	echo
+	for f in "${fails[@]}"; do echo "FAILED $f"; done
+	[ $((passed + failed)) -gt 0 ] || { failed=1; echo "FAILED no test ran"; }
+	echo "$skipped skipped"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+main "$@"
+exit $?

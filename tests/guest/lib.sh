@@ -129,7 +129,7 @@ bind_vfio() {
 }
 
 # --- test VMM -------------------------------------------------------------------------
-_alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*[ZX]' "/proc/$1/status"; }
+_alive() { [ -r "/proc/$1/status" ] && ! grep -q "^State:[[:space:]]*[ZX]" "/proc/$1/status" 2>/dev/null; }
 _lines() { wc -l <"$1" | tr -d ' '; }
 # _wait_lines FILE N PID SECS: wait until FILE has more than N lines (0), PID died (1) or timeout (2)
 _wait_lines() {
