@@ -34,7 +34,7 @@
 #define S2_TABLE_COLUMNS \
 	"ipa_start ipa_end pa_start pa_end pages level memattr type perm class"
 
-#define S2_SUMMARY_NCOLS	12
+#define S2_SUMMARY_NCOLS	11
 #define S2_MAPPINGS_NCOLS	13
 #define S2_TABLE_NCOLS		10
 
