@@ -17,12 +17,13 @@ CROSS_COMPILE_ARM64 ?= aarch64-linux-gnu-
 # Kernel lines (kernels/<line>.conf) and boot modes (kernels/modes) for the testbed.
 #   make check KERNELS=6.12 MODES=vhe TESTS='2*'
 # Empty MODES means each line's own MODES_DEFAULT; MODES overrides it for every listed line.
-# TESTS: globs of in-guest scripts (tests/guest/NN-*.sh) to run; JOBS: cells booted at once.
+# TESTS: globs of in-guest scripts (tests/guest/NN-*.sh) to run; JOBS: cells booted at once
+# (empty: one per CPU).
 ALL_KERNELS := $(shell ls $(TOP)/kernels/*.conf 2>/dev/null | sed 's|.*/||;s|\.conf$$||' | sort -V)
 KERNELS ?= $(ALL_KERNELS)
 MODES ?=
 TESTS ?=
-JOBS ?= 1
+JOBS ?=
 CELL_TIMEOUT ?= 600
 KERNEL_ARGS ?=
 export KERNELS MODES TESTS JOBS CELL_TIMEOUT KERNEL_ARGS
