@@ -35,6 +35,7 @@ include $(TOP)/mk/module.mk
 include $(TOP)/mk/userspace.mk
 include $(TOP)/mk/vmm.mk
 include $(TOP)/mk/testbed.mk
+include $(TOP)/mk/demo.mk
 
 ifeq ($(HOST_ARCH),aarch64)
 all: module-native cli

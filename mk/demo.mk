@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# make demo: set everything up, boot the emulated arm64 KVM host and show kvm-s2stat on a
+# real VM (Debian's qemu-system-aarch64 with a vfio-pci device) -- docs/demo.md.
+#
+#   make demo                    Linux 6.12, VHE: the demo runs and powers off
+#   make demo KERNEL=6.1         another kernel line (kernels/<line>.conf)
+#   make demo MODE=nvhe          another boot mode (kernels/modes)
+#   make demo DEMO_SHELL=1       leave a shell on the emulated host (VM still running);
+#   make demo SHELL=1            the same (SHELL=0/1 given to make is taken as DEMO_SHELL)
+# Knobs passed to scripts/demo.sh: DEMO_TIMEOUT, DEMO_GUEST_TIMEOUT, KERNEL_ARGS.
+
+# SHELL is make's own shell: `make demo SHELL=1` would run every recipe with "1".  A
+# command-line SHELL of 0/1/yes/no is therefore taken as DEMO_SHELL, make's SHELL is put back
+# to /bin/sh and the assignment is kept away from sub-makes (kbuild) and recipes.
+ifeq ($(origin SHELL),command line)
+ifneq ($(filter 0 1 y n yes no,$(SHELL)),)
+DEMO_SHELL := $(SHELL)
+override SHELL := /bin/sh
+MAKEOVERRIDES := $(filter-out SHELL=%,$(MAKEOVERRIDES))
+endif
+endif
+
+DEMO_KERNEL ?= $(if $(KERNEL),$(KERNEL),6.12)
+DEMO_MODE ?= $(if $(MODE),$(MODE),vhe)
+DEMO_SHELL ?= 0
+
+.PHONY: demo demo-prepare
+
+# Only what the demo needs: the module for one kernel line and the static binaries.
+demo-prepare:
+	@$(MAKE) --no-print-directory setup
+	@$(MAKE) --no-print-directory cross KERNELS=$(DEMO_KERNEL)
+
+demo: demo-prepare
+	@DEMO_KERNEL=$(DEMO_KERNEL) DEMO_MODE=$(DEMO_MODE) DEMO_SHELL=$(DEMO_SHELL) \
+	  $(TOP)/scripts/demo.sh

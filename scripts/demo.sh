@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# demo.sh (make demo): boot the emulated arm64 KVM host and show kvm-s2stat on a real VM.
+#
+# Inside qemu-system-aarch64 (TCG, virtualization=on, SMMUv3) the Debian arm64 kernel of
+# DEMO_KERNEL runs as a KVM host with an ivshmem PCI device.  Its init (tests/demo/host-init)
+# binds the device to vfio-pci, starts Debian's own arm64 qemu-system-aarch64 with
+# -enable-kvm -cpu host -device vfio-pci,host=... (a real VM: the same Debian kernel and a
+# busybox initramfs whose init writes to the BAR through resource2 and resource2_wc, see
+# tests/demo/guest-init), then loads kvm_s2stat.ko and runs kvm-s2stat, kvm-s2stat -d and
+# cat .../summary while the VM runs, and powers off.  The console is shown as it happens.
+#
+# Prerequisites (mk/demo.mk runs them): make setup; make cross KERNELS=<line>.
+# Environment:
+#   DEMO_KERNEL   kernel line (kernels/<line>.conf), default 6.12
+#   DEMO_MODE     boot mode (kernels/modes), default vhe
+#   DEMO_SHELL=1  interactive: the emulated host's console is this terminal and a shell is
+#                 left open after the demo (the VM keeps running); 'exit' powers off
+#   DEMO_TIMEOUT  seconds before the emulated host is killed (default 300; not with DEMO_SHELL)
+#   DEMO_GUEST_TIMEOUT  seconds the host waits for the nested guest's "ready" (default 150)
+#   DEMO_QEMU_SUITE     Debian suite of the arm64 qemu-system-arm put in the image (bookworm)
+#   KERNEL_ARGS   extra kernel command line for the emulated host
+# Output: $B/demo/<line>-<mode>/{console.log,qemu.cmd,qemu.err}.  Exit status 0 only when
+# the guest came up and kvm_s2stat showed its VFIO pages with the kernel's attribute; else
+# one line "demo: FAILED: <reason>" on stderr.
+#
+# Cache ($B/cache/demo-qemu): the arm64 .debs of qemu-system-arm and its dependency closure
+# (resolved and downloaded by apt through the private root of lib.sh), and per version the
+# minimal tree (the binary, the shared objects it needs by DT_NEEDED, the dynamic loader).
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DEMO_KERNEL=${DEMO_KERNEL:-6.12}
+DEMO_MODE=${DEMO_MODE:-vhe}
+DEMO_SHELL=${DEMO_SHELL:-0}
+DEMO_TIMEOUT=${DEMO_TIMEOUT:-300}
+DEMO_GUEST_TIMEOUT=${DEMO_GUEST_TIMEOUT:-150}
+DEMO_QEMU_SUITE=${DEMO_QEMU_SUITE:-bookworm}
+KERNEL_ARGS=${KERNEL_ARGS:-}
+QEMU=${QEMU:-qemu-system-aarch64}
+CROSS=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-}
+case $DEMO_SHELL in 1 | y | yes) DEMO_SHELL=1 ;; *) DEMO_SHELL=0 ;; esac
+
+T0=$(date +%s.%N)
+fail() { printf 'demo: FAILED: %s\n' "$*" >&2; exit 1; }
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }'; }
+
+command -v "$QEMU" >/dev/null || fail "$QEMU not found: run 'make setup'"
+load_line "$DEMO_KERNEL"
+load_mode "$DEMO_MODE"
+D=$B/demo
+OUT=$D/$LINE-$MODE
+mkdir -p "$D" "$OUT"
+
+# --- 1. the testbed image of the line: busybox, vfio modules, kvm_s2stat.ko, the CLI ------
+"$TOP/scripts/build-initramfs.sh" "$LINE"
+base_img=$B/$LINE/initramfs.cpio.gz
+kdir=$KROOT/$LINE
+[ -f "$B/$LINE/kvm_s2stat.ko" ] || fail "$B/$LINE/kvm_s2stat.ko not built (make cross KERNELS=$LINE)"
+cli_note=
+[ -x "$B/aarch64/kvm-s2stat" ] || cli_note="the kvm-s2stat CLI is not built (make cli-aarch64): the demo shows the debugfs files only"
+[ -z "$cli_note" ] || warn "$cli_note"
+
+# --- 2. Debian's arm64 qemu-system-aarch64 and the shared objects it needs ---------------
+QC=$CACHE/demo-qemu
+
+# so_path ROOT FILE: FILE (a path inside ROOT) with its symlinks resolved inside ROOT.
+so_path() {
+	local root=$1 f=$2 t i=0
+	while [ -L "$root$f" ] && [ $i -lt 20 ]; do
+		t=$(readlink "$root$f")
+		case $t in /*) f=$t ;; *) f=$(dirname "$f")/$t ;; esac
+		i=$((i + 1))
+	done
+	[ -f "$root$f" ] || return 1
+	realpath -m -s "$f"
+}
+
+# qemu_tree: print the cached minimal qemu tree's directory (build it if needed).
+qemu_tree() {
+	local ver vs tree tmp root lib interp f q n dir p
+	ver=$(papt_cache -o "APT::Default-Release=$DEMO_QEMU_SUITE" policy qemu-system-arm:arm64 |
+		sed -n 's/^ *Candidate: //p' | head -n1)
+	case $ver in '' | '(none)') die "qemu-system-arm:arm64 not in the private package lists" ;; esac
+	vs=$(printf '%s' "$ver" | tr -c 'A-Za-z0-9.+~-' _)
+	tree=$QC/tree-$vs
+	if [ -f "$tree.ok" ]; then
+		log "qemu-system-arm:arm64 $ver (cached: $(du -sh "$tree" | cut -f1))"
+		echo "$tree"
+		return
+	fi
+	log "qemu-system-arm:arm64 $ver ($DEMO_QEMU_SUITE): resolving and downloading its dependency closure"
+	rm -rf "$QC/debs" "$tree" "$tree.tmp" "$QC/root"
+	mkdir -p "$QC/debs/partial"
+	# One apt-get run resolves the closure against an empty status (nothing installed) and
+	# downloads it; the machine's apt configuration and state are not used.
+	if ! papt_get -y -o "APT::Default-Release=$DEMO_QEMU_SUITE" -o "Dir::Cache::archives=$QC/debs/" \
+		-o "Dir::State::extended_states=$QC/extended_states" --no-install-recommends \
+		--download-only install qemu-system-arm:arm64 >"$QC/download.log" 2>&1; then
+		tail -n 20 "$QC/download.log" >&2
+		die "cannot download qemu-system-arm:arm64 and its dependencies (log: $QC/download.log)"
+	fi
+	log "downloaded $(find "$QC/debs" -name '*.deb' | wc -l) packages ($(du -sh "$QC/debs" | cut -f1)); extracting the libraries"
+	root=$QC/root
+	mkdir -p "$root"
+	# Architecture-independent packages carry no shared objects (a missing one fails below).
+	# shellcheck disable=SC2016 # $0 and $f belong to the inner sh
+	find "$QC/debs" -maxdepth 1 -name '*_arm64.deb' -print0 |
+		xargs -0 -n 8 -P "$(nproc)" sh -c 'for f; do dpkg-deb -x "$f" "$0" || exit 255; done' "$root" ||
+		die "extracting the qemu packages failed"
+	q=/usr/bin/qemu-system-aarch64
+	[ -f "$root$q" ] || die "no $q in qemu-system-arm"
+	tmp=$tree.tmp
+	mkdir -p "$tmp/usr/bin"
+	cp "$root$q" "$tmp$q"
+	interp=$(readelf -l "$root$q" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+	[ -n "$interp" ] || die "$q has no program interpreter"
+	p=$(so_path "$root" "$interp") || die "dynamic loader $interp not in libc6"
+	mkdir -p "$tmp$(dirname "$interp")"
+	cp "$root$p" "$tmp$interp"
+	# Breadth-first over DT_NEEDED, in the default library directories of Debian arm64.
+	declare -A seen=()
+	local -a queue=("$q")
+	n=0
+	while [ ${#queue[@]} -gt 0 ]; do
+		f=${queue[0]}
+		queue=("${queue[@]:1}")
+		for lib in $(readelf -d "$root$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -z "${seen[$lib]:-}" ] || continue
+			seen[$lib]=1
+			p=
+			for dir in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib /usr/lib; do
+				p=$(so_path "$root" "$dir/$lib") && break
+			done
+			[ -n "$p" ] || die "$lib (needed by ${f##*/}) is in none of the downloaded library packages"
+			mkdir -p "$tmp$dir"
+			cp "$root$p" "$tmp$dir/$lib"
+			queue+=("$dir/$lib")
+			n=$((n + 1))
+		done
+	done
+	rm -rf "$root"
+	mv "$tmp" "$tree"
+	printf '%s %s\n' "$ver" "$n" >"$tree.ok"
+	log "qemu tree: $q + $n shared objects + loader ($(du -sh "$tree" | cut -f1)) in $tree"
+	echo "$tree"
+}
+
+cache_lock
+papt_init
+qtree=$(qemu_tree)
+flock -u 9
+
+# --- 3. the nested guest's initramfs: busybox-static, its init, bartouch -----------------
+bb=$CACHE/busybox-static/bin/busybox
+[ -x "$bb" ] || fail "$bb missing (scripts/build-initramfs.sh fetches it)"
+bt=$D/bartouch
+if [ ! -x "$bt" ] || [ "$TOP/tests/demo/bartouch.c" -nt "$bt" ]; then
+	"${CROSS}gcc" -std=c11 -Wall -Wextra -Werror -O2 -static -o "$bt.tmp" \
+		"$TOP/tests/demo/bartouch.c" || fail "building tests/demo/bartouch.c failed (${CROSS}gcc, libc6-dev-arm64-cross)"
+	mv "$bt.tmp" "$bt"
+fi
+
+# mkcpio DIR: a newc archive of DIR on stdout, reproducible, owned by root.
+mkcpio() {
+	(cd "$1" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0 --reproducible)
+}
+# tree_sum DIR: a checksum of DIR's names, modes and contents.
+tree_sum() {
+	(cd "$1" && find . -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+		find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
+}
+
+g=$D/guest.tmp
+rm -rf "$g"
+mkdir -p "$g"/{bin,dev,proc,sys}
+cp "$bb" "$g/bin/busybox"
+ln -s busybox "$g/bin/sh"
+install -m 0755 "$bt" "$g/bin/bartouch"
+install -m 0755 "$TOP/tests/demo/guest-init" "$g/init"
+if [ "$(id -u)" = 0 ]; then
+	mknod -m 0600 "$g/dev/console" c 5 1
+	mknod -m 0666 "$g/dev/null" c 1 3
+fi
+
+# --- 4. the demo layer over the testbed image, and the combined initrd --------------------
+st=$OUT/layer.tmp
+rm -rf "$st"
+mkdir -p "$st/demo/guest" "$st/root"
+cp -a "$qtree/." "$st/"
+install -m 0755 "$TOP/tests/demo/host-init" "$st/demo/init"
+ln "$(readlink -f "$kdir/vmlinuz")" "$st/demo/guest/vmlinuz" 2>/dev/null ||
+	cp "$(readlink -f "$kdir/vmlinuz")" "$st/demo/guest/vmlinuz"
+mkcpio "$g" | gzip -n -1 >"$st/demo/guest/initrd.gz"
+rm -rf "$g"
+sum=$( (tree_sum "$st"; sha256sum "$base_img") | sha256sum | cut -d' ' -f1)
+img=$OUT/initrd.img
+if [ -f "$img" ] && [ "$(cat "$OUT/.initrd-sum" 2>/dev/null)" = "$sum" ]; then
+	log "demo image $img up to date"
+else
+	# The kernel unpacks concatenated archives.  lz4 (legacy format) unpacks fastest under
+	# TCG (~4 s for this layer; gzip ~8 s, uncompressed ~6 s).
+	if command -v lz4 >/dev/null; then
+		{ cat "$base_img"; mkcpio "$st" | lz4 -q -l -1 - -; } >"$img.tmp"
+	else
+		{ cat "$base_img"; mkcpio "$st"; } >"$img.tmp"
+	fi
+	mv "$img.tmp" "$img"
+	echo "$sum" >"$OUT/.initrd-sum"
+	log "demo image $img ($(du -m "$img" | cut -f1) MiB: testbed image + qemu + guest kernel and initramfs)"
+fi
+rm -rf "$st"
+
+# --- 5. boot the emulated KVM host ---------------------------------------------------------
+append="console=ttyAMA0 rdinit=/demo/init panic=-1 quiet demo.mode=$MODE"
+append="$append demo.guest_timeout=$DEMO_GUEST_TIMEOUT"
+[ "$DEMO_SHELL" != 1 ] || append="$append demo.shell=1"
+append=$(echo "$append $MODE_ARGS $KERNEL_ARGS" | tr -s ' ' | sed 's/ $//')
+# shellcheck disable=SC2054 # commas belong to QEMU options
+cmd=("$QEMU" -M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu "$MODE_CPU"
+	-smp 2 -m 2G -nographic -no-reboot
+	-kernel "$kdir/vmlinuz" -initrd "$img" -append "$append"
+	-object memory-backend-ram,id=shm0,size=16M
+	-device ivshmem-plain,memdev=shm0,bus=pcie.0,addr=2)
+printf '%q ' "${cmd[@]}" >"$OUT/qemu.cmd"
+echo >>"$OUT/qemu.cmd"
+tprep=$(since "$T0")
+abi=$(cat "$kdir/abi")
+echo
+echo "=== kvm-s2stat demo: emulated arm64 KVM host, Debian kernel $abi, boot mode $MODE (-cpu $MODE_CPU) ==="
+echo "    (qemu-system-aarch64, TCG; console follows; prepared in ${tprep} s; full command: $OUT/qemu.cmd)"
+[ "$DEMO_SHELL" != 1 ] || echo "    (interactive: Ctrl-A X kills the emulator; 'exit' in the shell powers off cleanly)"
+echo
+t1=$(date +%s.%N)
+set +e
+if [ "$DEMO_SHELL" = 1 ]; then
+	"${cmd[@]}" 2>"$OUT/qemu.err" | tee "$OUT/console.log"
+	rc=${PIPESTATUS[0]}
+else
+	timeout -k 5 "$DEMO_TIMEOUT" "${cmd[@]}" </dev/null 2>"$OUT/qemu.err" | tr -d '\r' | tee "$OUT/console.log"
+	rc=${PIPESTATUS[0]}
+fi
+set -e
+trun=$(since "$t1")
+echo
+
+# --- 6. verdict ------------------------------------------------------------------------------
+res=$(tr -d '\r' <"$OUT/console.log" | sed -n 's/^demo: RESULT //p' | tail -n1)
+crash=$(tr -d '\r' <"$OUT/console.log" | grep -Em1 'Kernel panic - not syncing|kernel BUG at|Internal error: |Unable to handle kernel' |
+	sed 's/^\[ *[0-9.]*\] //' || true)
+summary="emulated host ran ${trun} s, total $(since "$T0") s; console: $OUT/console.log"
+case $res in
+ok\ *)
+	echo "demo: OK: ${res#ok }"
+	[ -z "$cli_note" ] || echo "demo: note: $cli_note"
+	echo "demo: $summary"
+	[ "$rc" = 0 ] || warn "the emulated host's QEMU exited with status $rc after the demo"
+	exit 0 ;;
+fail\ *)
+	fail "${res#fail } ($summary)" ;;
+esac
+if [ -n "$crash" ]; then
+	fail "the emulated host's kernel crashed: $crash ($summary)"
+elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	fail "the emulated host did not finish within $DEMO_TIMEOUT s (DEMO_TIMEOUT) ($summary)"
+elif [ "$rc" != 0 ]; then
+	fail "the emulated host's QEMU exited with status $rc: $(head -n1 "$OUT/qemu.err") ($summary)"
+else
+	fail "the emulated host powered off without a demo result ($summary)"
+fi
