@@ -136,6 +136,7 @@ void s2_vm_drop(struct s2_vm *vm);
 void s2_vm_schedule_resync(struct s2_vm *vm, unsigned long delay);
 void s2_vm_replace(struct s2_vm *vm, u64 start, u64 end, struct s2_range **walked,
 		   unsigned int n, struct list_head *spare);
+long s2_vm_replace_cost(struct s2_vm *vm, u64 start, u64 end, unsigned int walked);
 void s2_vm_add_walked(struct kvm *kvm);
 int s2_vms_get_all(struct s2_vm ***out);
 struct s2_range *s2_range_first_from(struct s2_vm *vm, u64 ipa);

@@ -549,6 +549,29 @@ void s2_vm_clear(struct s2_vm *vm)
 }
 
 /**
+ * s2_vm_replace_cost() - how many ranges replacing [start, end) would leave in the VM for
+ * @walked new ones: every range overlapping the window goes, except the parts outside it.
+ * @vm: the VM.
+ * @start: window start.
+ * @end: window end.
+ * @walked: ranges that would be inserted.
+ *
+ * Returns the change in the number of tracked ranges (may be negative).
+ */
+long s2_vm_replace_cost(struct s2_vm *vm, u64 start, u64 end, unsigned int walked)
+{
+	struct s2_range *r;
+	unsigned long flags;
+	long delta = walked;
+
+	raw_spin_lock_irqsave(&vm->lock, flags);
+	for (r = range_first_from(vm, start); r && r->ipa < end; r = range_next(r))
+		delta += (r->ipa < start) + (r_end(r) > end) - 1;
+	raw_spin_unlock_irqrestore(&vm->lock, flags);
+	return delta;
+}
+
+/**
  * s2_vm_replace() - replace the tracked state of [start, end) with walked ranges.
  * @vm: the VM.
  * @start: chunk start (a leaf boundary).

@@ -488,20 +488,21 @@ struct s2_resync {
 	struct s2_range *walked[S2_CHUNK_LEAVES];
 	struct list_head spare;		/* preallocated nodes */
 	unsigned int nspare;
+	bool over;			/* the table holds more than the budget allows */
 };
 
 #define S2_RESYNC_SPARE	(S2_CHUNK_LEAVES + 2)
 
 /*
- * Before each chunk (process context, no lock held): give up if the tracked ranges alone
- * exceed the budget (the table holds more than we may track), else top the spare list up
- * to what one chunk can need: its walked ranges plus two splits at its boundaries.
+ * After each chunk (process context, no lock held): give up if the last chunk did not fit
+ * the budget, else top the spare list up to what one chunk can need: its walked ranges plus
+ * two splits at its boundaries.
  */
 static int s2_resync_refill(struct s2_walk *w, void *arg)
 {
 	struct s2_resync *r = arg;
 
-	if (atomic_read(&s2_stats.ranges) - r->nspare > READ_ONCE(s2_max_ranges))
+	if (r->over)
 		return -ENOMEM;
 	while (r->nspare < S2_RESYNC_SPARE) {
 		struct s2_range *n = s2_range_alloc_over(GFP_KERNEL, S2_RESYNC_SPARE);
@@ -518,8 +519,15 @@ static int s2_resync_refill(struct s2_walk *w, void *arg)
 static void s2_resync_chunk(struct s2_walk *w, u64 start, void *arg)
 {
 	struct s2_resync *r = arg;
+	long tracked = atomic_read(&s2_stats.ranges) - r->nspare;
 	unsigned int i;
 
+	/* Never leave more ranges than the budget: keep this chunk as it is and stop. */
+	if (tracked + s2_vm_replace_cost(r->vm, start, w->next, w->nrg) >
+	    (long)READ_ONCE(s2_max_ranges)) {
+		r->over = true;
+		return;
+	}
 	for (i = 0; i < w->nrg; i++) {
 		struct s2_range *n = list_first_entry(&r->spare, struct s2_range, dead);
 
@@ -569,8 +577,6 @@ int s2_walk_resync(struct s2_vm *vm)
 	ret = s2_resync_refill(&w, rs);
 	if (!ret)
 		ret = s2_walk_run(vm, &w, true, s2_resync_chunk, s2_resync_refill, rs);
-	if (!ret && atomic_read(&s2_stats.ranges) - rs->nspare > READ_ONCE(s2_max_ranges))
-		ret = -ENOMEM;
 
 	raw_spin_lock_irqsave(&vm->lock, flags);
 	if (!ret) {

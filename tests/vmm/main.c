@@ -4,6 +4,7 @@
  * docs/vmm.md.  Single-threaded except while `touch ... vcpus=all` runs vCPU threads.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,6 +468,79 @@ static int cmd_cycle(struct cmd *c)
 	return 0;
 }
 
+struct flapper {
+	struct vm *vm;
+	unsigned int slot;
+	uint64_t n;
+	volatile bool done;
+	int rc;
+	char err[sizeof(g_err)];
+};
+
+static void *flap_thread(void *arg)
+{
+	struct flapper *f = arg;
+
+	for (uint64_t i = 0; i < f->n && !f->rc; i++) {
+		f->rc = vm_set_slot(f->vm, f->slot, f->vm->gpa[f->slot], false);
+		if (!f->rc)
+			f->rc = vm_set_slot(f->vm, f->slot, f->vm->gpa[f->slot], true);
+	}
+	if (f->rc)
+		memcpy(f->err, g_err, sizeof(f->err));
+	f->done = true;
+	return NULL;
+}
+
+/*
+ * flap SLOT PAGES N: delete and re-add the memslot N times from a second thread while vCPU 0
+ * keeps read-touching PAGES (stage-2 unmaps race with maps), then touch PAGES once more so
+ * that they all end up mapped.
+ */
+static int cmd_flap(struct cmd *c)
+{
+	struct flapper f = { 0 };
+	struct pagelist pl;
+	uint64_t ns, rounds = 0;
+	pthread_t tid;
+	struct vm *vm;
+	int rc = 0;
+
+	if (c->argc != 4 || get_slot(c->argv[1], &f.slot) || parse_u64(c->argv[3], &f.n))
+		return fail("usage: flap SLOT PAGES N");
+	vm = live_vm(c->vm);
+	if (!vm)
+		return -1;
+	if (!vm->present[f.slot])
+		return fail("slot %u is deleted", f.slot);
+	if (parse_pages(c->argv[2], g.slots[f.slot].npages, &pl))
+		return -1;
+	f.vm = vm;
+	vm->tolerant = true;
+	rc = pthread_create(&tid, NULL, flap_thread, &f);
+	if (rc) {
+		errno = rc;
+		vm->tolerant = false;
+		pagelist_free(&pl);
+		return fail_errno("pthread_create");
+	}
+	while (!f.done && !rc) {
+		rc = vm_touch(vm, f.slot, &pl, false, 0, &ns);
+		rounds++;
+	}
+	pthread_join(tid, NULL);
+	vm->tolerant = false;
+	if (!rc && f.rc)
+		rc = fail("%s", f.err);
+	if (!rc)
+		rc = vm_touch(vm, f.slot, &pl, false, 0, &ns);
+	pagelist_free(&pl);
+	if (rc)
+		return fail("flap: %s", g_err);
+	outf(c, " flaps=%llu rounds=%llu", (unsigned long long)f.n, (unsigned long long)rounds);
+	return 0;
+}
+
 static int cmd_info(struct cmd *c)
 {
 	const struct vm *vm = &g.vms[c->vm == ALL_VMS ? 0 : c->vm];
@@ -511,7 +585,8 @@ static const struct {
 } commands[] = {
 	{ "touch", cmd_touch }, { "check", cmd_check }, { "delete", cmd_delete },
 	{ "readd", cmd_readd }, { "move", cmd_move }, { "destroy", cmd_destroy },
-	{ "create", cmd_create }, { "cycle", cmd_cycle }, { "info", cmd_info },
+	{ "create", cmd_create }, { "cycle", cmd_cycle }, { "flap", cmd_flap },
+	{ "info", cmd_info },
 	{ "sleep", cmd_sleep }, { "quit", cmd_quit },
 };
 

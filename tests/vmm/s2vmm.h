@@ -52,6 +52,7 @@ struct vm {
 	struct vcpu *vcpus;
 	uint64_t gpa[MAX_SLOTS];	/* current GPA of each slot in this VM */
 	bool present[MAX_SLOTS];	/* memslot exists (not deleted) */
+	volatile bool tolerant;	/* flap: accesses to deleted slots exit to us; go on */
 };
 
 /* Process-wide state. */

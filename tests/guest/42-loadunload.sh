@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# s2-timeout: 600
+# 42-loadunload.sh: insmod/rmmod cycles while a VM faults device pages; after each load the
+# tracked numbers equal a walk (verify: 0 differences).  100 cycles in the vhe cells, 25 in
+# the others (time budget).
+. "${0%/*}/lib.sh"
+. "${0%/*}/modlib.sh"
+
+if [ "$S2_MODE" = vhe ]; then N=100; else N=25; fi
+t_run devices setup_devices || exit 1
+vmm_start A $(std_slots) || exit 1
+vm=$A_VMS
+
+# The faulting load: touch, delete, re-add, touch... in the background.
+faulter() {
+	i=0
+	while [ ! -e "$S2_TMP/stop" ]; do
+		vmm_cmd A "touch 1 $((i % 64))-$((i % 64 + 63)) w" >/dev/null || { echo "touch failed" >"$S2_TMP/ferr"; break; }
+		[ $((i % 8)) != 7 ] || { vmm_cmd A "delete 1" >/dev/null && vmm_cmd A "readd 1" >/dev/null; } ||
+			{ echo "delete/readd failed" >"$S2_TMP/ferr"; break; }
+		i=$((i + 1))
+	done
+	echo "$i" >"$S2_TMP/rounds"
+}
+faulter &
+fpid=$!
+
+bad=0
+for i in $(seq "$N"); do
+	if ! mod_load; then bad=$((bad + 1)); t_diag "cycle $i: insmod failed"; continue; fi
+	wait_vm "$vm" || { bad=$((bad + 1)); t_diag "cycle $i: no VM directory"; }
+	out=$(cat "$S2_DFS/$vm/verify" 2>&1)
+	case $out in
+	*"result ok"*"differences 0"*) ;;
+	*) bad=$((bad + 1)); t_diag "cycle $i: verify: $(echo "$out" | tr '\n' ' ' | cut -c1-300)" ;;
+	esac
+	mod_unload || { bad=$((bad + 1)); t_diag "cycle $i: rmmod failed"; }
+done
+touch "$S2_TMP/stop"
+wait $fpid
+t_eq "cycles-$N" "$bad" 0
+t_eq faulter-ok "$(cat "$S2_TMP/ferr" 2>/dev/null)" ""
+t_diag "faulter rounds: $(cat "$S2_TMP/rounds")"
+t_run data-intact vmm_cmd A "check 1 0-126"
+t_run stop vmm_stop A
