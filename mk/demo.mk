@@ -24,13 +24,13 @@ DEMO_KERNEL ?= $(if $(KERNEL),$(KERNEL),6.12)
 DEMO_MODE ?= $(if $(MODE),$(MODE),vhe)
 DEMO_SHELL ?= 0
 
-.PHONY: demo demo-prepare
+.PHONY: demo
 
 # Only what the demo needs: the module for one kernel line and the static binaries.
-demo-prepare:
-	@$(MAKE) --no-print-directory setup
-	@$(MAKE) --no-print-directory cross KERNELS=$(DEMO_KERNEL)
-
-demo: demo-prepare
-	@DEMO_KERNEL=$(DEMO_KERNEL) DEMO_MODE=$(DEMO_MODE) DEMO_SHELL=$(DEMO_SHELL) \
+# DEMO_T0: when `make demo` started, for the total time the demo prints.
+demo:
+	@t0=$$(date +%s.%N); \
+	$(MAKE) --no-print-directory setup && \
+	$(MAKE) --no-print-directory cross KERNELS=$(DEMO_KERNEL) && \
+	DEMO_T0=$$t0 DEMO_KERNEL=$(DEMO_KERNEL) DEMO_MODE=$(DEMO_MODE) DEMO_SHELL=$(DEMO_SHELL) \
 	  $(TOP)/scripts/demo.sh

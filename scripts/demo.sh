@@ -19,7 +19,8 @@
 #   DEMO_TIMEOUT  seconds before the emulated host is killed (default 300; not with DEMO_SHELL)
 #   DEMO_GUEST_TIMEOUT  seconds the host waits for the nested guest's "ready" (default 150)
 #   DEMO_QEMU_SUITE     Debian suite of the arm64 qemu-system-arm put in the image (bookworm)
-#   KERNEL_ARGS   extra kernel command line for the emulated host
+#   KERNEL_ARGS   extra kernel command line for the emulated host (e.g. demo.guest_mem=256M)
+#   DEMO_T0       start time (date +%s.%N) for the total printed at the end (mk/demo.mk)
 # Output: $B/demo/<line>-<mode>/{console.log,qemu.cmd,qemu.err}.  Exit status 0 only when
 # the guest came up and kvm_s2stat showed its VFIO pages with the kernel's attribute; else
 # one line "demo: FAILED: <reason>" on stderr.
@@ -41,7 +42,7 @@ QEMU=${QEMU:-qemu-system-aarch64}
 CROSS=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-}
 case $DEMO_SHELL in 1 | y | yes) DEMO_SHELL=1 ;; *) DEMO_SHELL=0 ;; esac
 
-T0=$(date +%s.%N)
+T0=${DEMO_T0:-$(date +%s.%N)}
 fail() { printf 'demo: FAILED: %s\n' "$*" >&2; exit 1; }
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }'; }
 
@@ -151,7 +152,7 @@ papt_init
 qtree=$(qemu_tree)
 flock -u 9
 
-# --- 3. the nested guest's initramfs: busybox-static, its init, bartouch -----------------
+# --- 3. the nested guest's parts: busybox-static, bartouch ---------------------------------
 bb=$CACHE/busybox-static/bin/busybox
 [ -x "$bb" ] || fail "$bb missing (scripts/build-initramfs.sh fetches it)"
 bt=$D/bartouch
@@ -161,44 +162,45 @@ if [ ! -x "$bt" ] || [ "$TOP/tests/demo/bartouch.c" -nt "$bt" ]; then
 	mv "$bt.tmp" "$bt"
 fi
 
-# mkcpio DIR: a newc archive of DIR on stdout, reproducible, owned by root.
+# mkcpio DIR: a newc archive of DIR on stdout, reproducible (owner root, mtime 0).
 mkcpio() {
+	find "$1" -exec touch -h -d @0 {} +
 	(cd "$1" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
 		cpio --quiet -o -H newc -R 0:0 --reproducible)
 }
-# tree_sum DIR: a checksum of DIR's names, modes and contents.
-tree_sum() {
-	(cd "$1" && find . -printf '%p %y %m %l\n' | LC_ALL=C sort &&
-		find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
-}
-
-g=$D/guest.tmp
-rm -rf "$g"
-mkdir -p "$g"/{bin,dev,proc,sys}
-cp "$bb" "$g/bin/busybox"
-ln -s busybox "$g/bin/sh"
-install -m 0755 "$bt" "$g/bin/bartouch"
-install -m 0755 "$TOP/tests/demo/guest-init" "$g/init"
-if [ "$(id -u)" = 0 ]; then
-	mknod -m 0600 "$g/dev/console" c 5 1
-	mknod -m 0666 "$g/dev/null" c 1 3
-fi
 
 # --- 4. the demo layer over the testbed image, and the combined initrd --------------------
-st=$OUT/layer.tmp
-rm -rf "$st"
-mkdir -p "$st/demo/guest" "$st/root"
-cp -a "$qtree/." "$st/"
-install -m 0755 "$TOP/tests/demo/host-init" "$st/demo/init"
-ln "$(readlink -f "$kdir/vmlinuz")" "$st/demo/guest/vmlinuz" 2>/dev/null ||
-	cp "$(readlink -f "$kdir/vmlinuz")" "$st/demo/guest/vmlinuz"
-mkcpio "$g" | gzip -n -1 >"$st/demo/guest/initrd.gz"
-rm -rf "$g"
-sum=$( (tree_sum "$st"; sha256sum "$base_img") | sha256sum | cut -d' ' -f1)
+# Rebuilt only when an input changes: the testbed image, the qemu tree, the kernel, the
+# demo's own files and this script.
 img=$OUT/initrd.img
+sum=$( {
+	sha256sum "$base_img" "$kdir/versions" "$bb" "$bt" "$TOP/tests/demo/host-init" \
+		"$TOP/tests/demo/guest-init" "$0"
+	echo "$qtree $(cat "$qtree.ok") $(command -v lz4 || true)"
+} | sha256sum | cut -d' ' -f1)
 if [ -f "$img" ] && [ "$(cat "$OUT/.initrd-sum" 2>/dev/null)" = "$sum" ]; then
 	log "demo image $img up to date"
 else
+	# The nested guest's initramfs.
+	g=$OUT/guest.tmp
+	rm -rf "$g"
+	mkdir -p "$g"/{bin,dev,proc,sys}
+	cp "$bb" "$g/bin/busybox"
+	ln -s busybox "$g/bin/sh"
+	install -m 0755 "$bt" "$g/bin/bartouch"
+	install -m 0755 "$TOP/tests/demo/guest-init" "$g/init"
+	if [ "$(id -u)" = 0 ]; then
+		mknod -m 0600 "$g/dev/console" c 5 1
+		mknod -m 0666 "$g/dev/null" c 1 3
+	fi
+	# The layer: /demo/init, the guest's kernel and initramfs, the qemu tree.
+	st=$OUT/layer.tmp
+	rm -rf "$st"
+	mkdir -p "$st/demo/guest" "$st/root"
+	cp -a "$qtree/." "$st/"
+	install -m 0755 "$TOP/tests/demo/host-init" "$st/demo/init"
+	cp "$(readlink -f "$kdir/vmlinuz")" "$st/demo/guest/vmlinuz"
+	mkcpio "$g" | gzip -n -1 >"$st/demo/guest/initrd.gz"
 	# The kernel unpacks concatenated archives.  lz4 (legacy format) unpacks fastest under
 	# TCG (~4 s for this layer; gzip ~8 s, uncompressed ~6 s).
 	if command -v lz4 >/dev/null; then
@@ -208,9 +210,9 @@ else
 	fi
 	mv "$img.tmp" "$img"
 	echo "$sum" >"$OUT/.initrd-sum"
+	rm -rf "$g" "$st"
 	log "demo image $img ($(du -m "$img" | cut -f1) MiB: testbed image + qemu + guest kernel and initramfs)"
 fi
-rm -rf "$st"
 
 # --- 5. boot the emulated KVM host ---------------------------------------------------------
 append="console=ttyAMA0 rdinit=/demo/init panic=-1 quiet demo.mode=$MODE"
