@@ -74,7 +74,7 @@ else P_VFIO=0xe P_RES=0xe; fi
 # Protected mode since 6.14 maps through pkvm_pgtable_stage2_map, which refuses device
 # memory (-EINVAL, and KVM_RUN fails): that is what we expect there.
 PKVM_REFUSES=0
-[ "$S2_KVM_MODE" != protected ] || ! kver_ge 6.14 || PKVM_REFUSES=1
+! pkvm_refuses_devices || PKVM_REFUSES=1
 
 bar_start() { sed -n "$(($2 + 1))p" "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1; }
 

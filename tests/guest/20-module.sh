@@ -24,6 +24,30 @@ t_eq stats-vfio-bars "$(stats_v vfio_bars)" 3		# ivshmem BAR0+BAR2, edu BAR0
 # shellcheck disable=SC2046
 vmm_start A $(std_slots) || { t_fail vmm-start "$(cat "$S2_TMP/vmm.A/err")"; exit 1; }
 vm=$A_VMS
+
+if [ "$PKVM_REFUSES" = 1 ]; then
+	# Every device slot's first page is refused: one failed map each, with the attribute
+	# KVM asked for (vfio BARs NORMAL_NC, the sysfs resource DEVICE_nGnRE); nothing mapped.
+	t_run touch-ram vmm_cmd A "touch 0 8"
+	for s in 1 2 3; do
+		out=$(vmm_cmd A "touch $s 0-3")
+		case $out in *"KVM_RUN: Invalid argument (done=0)"*) t_ok "refused-$s" ;;
+		*) t_fail "refused-$s" "$out" ;; esac
+	done
+	t_run vm-dir wait_vm "$vm"
+	counts_eq counts "$vm" 0 0
+	t_eq failed "$(sum "$vm" failed)" 3
+	t_eq failed-attrs "$(st "$vm" failed_device)/$(st "$vm" failed_nc)/$(st "$vm" failed_normal)" 1/2/0
+	t_eq stats-failed "$(stats_v probe_map_failed)" 3
+	t_eq verify-unavailable "$(awk '$1 == "result" { print $2 }' "$S2_DFS/$vm/verify")" unavailable
+	t_eq table-unavailable "$(tail -n1 "$S2_DFS/$vm/table")" "result unavailable"
+	t_run vmm-stop vmm_stop A
+	t_run vm-dir-removed wait_gone "$vm"
+	t_eq live-objects-idle "$(stats_v live_objects)" 0
+	t_run unload mod_unload
+	exit 0
+fi
+
 t_run touch-ivshmem vmm_cmd A "touch 1 0-15 w"
 t_run touch-edu vmm_cmd A "touch 2 0-15"
 t_run touch-e1000e vmm_cmd A "touch 3 0-$((E1K_PAGES - 1))"

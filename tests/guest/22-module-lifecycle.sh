@@ -5,6 +5,7 @@
 # running and a debugfs file open, reload, and load-time parameter validation.
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
+skip_if_pkvm_refuses
 
 t_run devices setup_devices || exit 1
 

@@ -5,6 +5,7 @@
 # read through tracefs as perf/trace-cmd/bpftrace would: one s2_map per faulted device page.
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
+skip_if_pkvm_refuses
 
 TR=/sys/kernel/tracing
 t_run devices setup_devices || exit 1

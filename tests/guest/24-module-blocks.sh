@@ -7,6 +7,7 @@
 # maps with blocks.  Counts are in pages, mappings shows the level, the walker agrees.
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
+skip_if_pkvm_refuses
 
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1

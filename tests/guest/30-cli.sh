@@ -27,6 +27,26 @@ t_run load mod_load || exit 1
 # shellcheck disable=SC2046
 vmm_start A $(std_slots) || exit 1
 vm=$A_VMS
+
+if [ "$PKVM_REFUSES" = 1 ]; then
+	# The refused maps are shown: FAILED=N in the table, by attribute in JSON/Prometheus.
+	for s in 1 2 3; do vmm_cmd A "touch $s 0" >/dev/null; done
+	wait_vm "$vm"
+	cli
+	t_eq table-rc "$(rc)" 0
+	t_eq table-failed "$(awk -v vm="$vm" '$1 == vm' "$S2_TMP/out" | grep -c 'FAILED=3')" 1
+	cli -j -g "$vm"
+	t_eq json-failed "$(grep -c '"failed":{"DEVICE_nGnRE":1,"NORMAL_NC":2,"NORMAL":0}' "$S2_TMP/out")" 1
+	cli --prometheus
+	t_eq prom-failed "$(grep -c "^kvm_s2stat_vm_failed_maps{vm=\"$vm\",pid=\"$A_PID\",attr=\"NORMAL_NC\"} 2\$" "$S2_TMP/out")" 1
+	cli --verify
+	t_eq verify-unavailable-rc "$(rc)" 0
+	t_run stop vmm_stop A
+	wait_gone "$vm"
+	t_run unload mod_unload
+	exit 0
+fi
+
 t_run touch vmm_cmd A "touch 1 0-15 w"
 t_run touch-edu vmm_cmd A "touch 2 0-15"
 t_run touch-e1000e vmm_cmd A "touch 3 0-$((E1K_PAGES - 1))"

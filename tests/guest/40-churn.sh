@@ -8,6 +8,7 @@
 # 1000 lifecycles in the vhe cells, 200 in the others (time budget).
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
+skip_if_pkvm_refuses
 
 if [ "$S2_MODE" = vhe ]; then N=1000; else N=200; fi
 t_run devices setup_devices || exit 1

@@ -6,6 +6,7 @@
 # a VM destroyed while its mappings file is being read.
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
+skip_if_pkvm_refuses
 
 if [ "$S2_MODE" = vhe ]; then FLAPS=300; else FLAPS=100; fi
 t_run devices setup_devices || exit 1

@@ -6,6 +6,7 @@
 # the others (time budget).
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
+skip_if_pkvm_refuses
 
 if [ "$S2_MODE" = vhe ]; then N=100; else N=25; fi
 t_run devices setup_devices || exit 1

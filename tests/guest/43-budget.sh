@@ -6,6 +6,7 @@
 # (a walk) restores exact numbers.
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
+skip_if_pkvm_refuses
 
 P=/sys/module/kvm_s2stat/parameters/max_ranges
 t_run devices setup_devices || exit 1

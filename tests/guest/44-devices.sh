@@ -5,6 +5,7 @@
 # mappings made afterwards are classified by the device's driver at that moment.
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
+skip_if_pkvm_refuses
 
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1

@@ -56,6 +56,9 @@
 #                                unmap ipa=0x.. size=0x..
 # Helpers:
 #   kver_ge MAJOR.MINOR        true iff the running kernel is at least that version
+#   pkvm_refuses_devices       true in protected mode on 6.14+: guest faults on device memory
+#                              go to pkvm_pgtable_stage2_map, which returns -EINVAL, and
+#                              KVM_RUN fails ("err touch: KVM_RUN: Invalid argument"); RAM works
 #   dmesg_since                the kernel log since this script started
 
 [ -n "${S2_LINE:-}" ] || . /run/s2/env
@@ -247,4 +250,5 @@ kver_ge() {
 	_wa=${1%%.*}; _wi=${1#*.}
 	[ "$_ma" -gt "$_wa" ] || { [ "$_ma" -eq "$_wa" ] && [ "$_mi" -ge "$_wi" ]; }
 }
+pkvm_refuses_devices() { [ "$S2_KVM_MODE" = protected ] && kver_ge 6.14; }
 dmesg_since() { dmesg | sed -n "/s2: begin $S2_SCRIPT\$/,\$p"; }
