@@ -48,7 +48,9 @@ endif
 # make check: everything CI runs, in order, from a fresh clone.  The testbed's summary
 # ("N passed, N failed") is the last line of output when everything passes.
 check:
-	@$(MAKE) --no-print-directory setup
-	@$(MAKE) --no-print-directory host-test
-	@$(MAKE) --no-print-directory cross
-	@$(MAKE) --no-print-directory testbed
+	@set -e; t0=$$(date +%s); \
+	$(MAKE) --no-print-directory setup; t1=$$(date +%s); \
+	$(MAKE) --no-print-directory host-test; t2=$$(date +%s); \
+	$(MAKE) --no-print-directory cross; t3=$$(date +%s); \
+	echo "[check] setup $$((t1 - t0)) s, host-test $$((t2 - t1)) s, cross $$((t3 - t2)) s" >&2; \
+	$(MAKE) --no-print-directory testbed
