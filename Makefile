@@ -36,6 +36,7 @@ include $(TOP)/mk/userspace.mk
 include $(TOP)/mk/vmm.mk
 include $(TOP)/mk/testbed.mk
 include $(TOP)/mk/demo.mk
+include $(TOP)/mk/bench.mk
 
 ifeq ($(HOST_ARCH),aarch64)
 all: module-native cli

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# bench.sh (make bench): run the in-guest benchmarks (tests/bench/) in the testbed and turn
+# their measurements into ratios, a table and machine-readable files (docs/performance.md).
+#
+# Environment (mk/bench.mk passes these):
+#   KERNELS       kernel lines (default 6.12)          MODES  boot modes (default vhe)
+#   BENCH_PAIRS   A/B pairs per figure (default 7, at least 5)
+#   BENCH_CLOCK   the guest clock of the main pass:
+#                 icount (default)  QEMU -icount shift=0,sleep=off: guest time counts retired
+#                                   instructions (1 ns = 1 instruction); deterministic and
+#                                   blind to the host's load; the vCPUs take turns
+#                 wall              plain multi-threaded TCG: guest time is host wall time
+#   BENCH_WALL    scripts that need vCPUs running in parallel, run in a second, wall-clock
+#                 boot when the main pass is icount (default 31-stall; empty: none)
+#   TESTS         globs of tests/bench/NN-*.sh to run (default all)
+#   CELL_TIMEOUT  seconds per boot (default 3600)
+# Output, $B/bench/:
+#   <line>-<mode>/, wall/<line>-<mode>/   each boot's console.log, results (testbed.sh) and
+#                                         bench.raw (the "# s2bench" lines of the guest)
+#   results.tsv, results.json             one row per figure and cell, this run's cells
+#   pairs.tsv                             every A/B pair behind the ratios
+# Every ratio is b/a over pairs taken in the same boot, alternating the order of a and b;
+# the table gives the median and the spread (min..max) of the pair ratios.  Exit status:
+# non-zero when a boot failed or measured nothing; a missed target is reported, not an
+# error (benchmarks are not tests).
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+KERNELS=${KERNELS:-6.12}
+MODES=${MODES:-vhe}
+BENCH_PAIRS=${BENCH_PAIRS:-7}
+BENCH_CLOCK=${BENCH_CLOCK:-icount}
+BENCH_WALL=${BENCH_WALL-31-stall}
+TESTS=$(echo "${TESTS:-}" | tr , ' ')
+OUT=$B/bench
+ICOUNT='-icount shift=0,sleep=off'
+
+[ "$BENCH_PAIRS" -ge 5 ] 2>/dev/null || die "BENCH_PAIRS must be a number >= 5"
+case $BENCH_CLOCK in icount | wall) ;; *) die "BENCH_CLOCK must be icount or wall" ;; esac
+[ -x "$B/aarch64/s2bench" ] || die "$B/aarch64/s2bench missing: run 'make bench'"
+
+# The wall-clock pass: BENCH_WALL's scripts, restricted to TESTS when given.
+wall_tests=
+if [ "$BENCH_CLOCK" = icount ]; then
+	for w in $BENCH_WALL; do
+		if [ -z "$TESTS" ]; then
+			wall_tests="$wall_tests $w"
+			continue
+		fi
+		for t in $TESTS; do
+			# shellcheck disable=SC2254 # TESTS are globs
+			case $w in $t | $t.sh) wall_tests="$wall_tests $w" && break ;; esac
+		done
+	done
+fi
+wall_tests=${wall_tests# }
+
+# boot DIR CLOCK TESTS: one testbed pass over KERNELS x MODES.
+boot() {
+	local q=${QEMU_ARGS:-}
+	[ "$2" = wall ] || q="${q:+$q }$ICOUNT"
+	log "pass: clock $2, tests '${3:-all}' -> $1"
+	TESTBED_DIR=$1 JOBS=1 CELL_TIMEOUT=${CELL_TIMEOUT:-3600} KERNELS=$KERNELS MODES=$MODES \
+		TESTS=$3 QEMU_ARGS=$q \
+		KERNEL_ARGS="${KERNEL_ARGS:-} s2.suite=bench s2bench.pairs=$BENCH_PAIRS s2bench.clock=$2" \
+		"$TOP/scripts/testbed.sh"
+}
+
+mkdir -p "$OUT"
+log "benchmarks: KERNELS='$KERNELS' MODES='$MODES' pairs=$BENCH_PAIRS clock=$BENCH_CLOCK" \
+	"${wall_tests:+(+ wall clock: $wall_tests)} -> $OUT"
+rc=0
+main_tests=$TESTS
+if [ -n "$wall_tests" ] && [ -z "$TESTS" ]; then
+	# Everything but the wall-clock scripts.
+	for f in "$TOP"/tests/bench/[0-9][0-9]-*.sh; do
+		n=$(basename "$f" .sh)
+		case " $wall_tests " in *" $n "*) ;; *) main_tests="$main_tests $n" ;; esac
+	done
+fi
+passes=("$OUT|$BENCH_CLOCK|$main_tests")
+[ -z "$wall_tests" ] || passes+=("$OUT/wall|wall|$wall_tests")
+declare -A load=()
+for p in "${passes[@]}"; do
+	IFS='|' read -r dir clock tests <<<"$p"
+	[ -n "${tests// /}" ] || [ -z "$TESTS" ] || continue
+	l0=$(cut -d' ' -f1 /proc/loadavg)
+	boot "$dir" "$clock" "$(echo "$tests" | sed 's/^ *//' | tr ' ' ,)" || rc=$?
+	load[$dir]="$l0..$(cut -d' ' -f1 /proc/loadavg)"
+done
+
+host_cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n1)
+host_cpu="${host_cpu:-$(uname -m)} x$(nproc)"
+qemu_ver=$(qemu-system-aarch64 --version 2>/dev/null | sed -n '1s/.*version \([^ ]*\).*/\1/p')
+rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
+stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+tsv=$OUT/results.tsv
+pairs=$OUT/pairs.tsv
+printf 'cell\tkernel\tmode\tkvm_mode\tqemu_cpu\tmidr\tpage_size\tclock\thost_cpu\thost_load\tqemu\trevision\tdate\tfigure\twhat\tn\tmedian\tmin\tmax\ta_median\tb_median\tunit\ttarget\tverdict\tnote\n' >"$tsv"
+printf 'cell\tfigure\ti\torder\ta\tb\tratio\textra\n' >"$pairs"
+for p in "${passes[@]}"; do
+	IFS='|' read -r dir clock tests <<<"$p"
+	for line in $KERNELS; do
+		for mode in $(line_modes "$line" "$MODES"); do
+			cell=$line-$mode
+			[ "$dir" = "$OUT" ] || cell=$cell/wall
+			con=$dir/$line-$mode/console.log
+			raw=$dir/$line-$mode/bench.raw
+			[ -f "$con" ] || continue
+			tr -d '\r' <"$con" | sed -n 's/^# s2bench //p' >"$raw"
+			# (A boot whose scripts all skipped measures nothing; failures are in rc.)
+			grep -q '^\(pair\|value\) ' "$raw" || continue
+			awk -v cell="$cell" -v host_cpu="$host_cpu" -v host_load="${load[$dir]:-?}" \
+				-v qemu="$qemu_ver" -v rev="$rev" \
+				-v stamp="$stamp" -v pairs="$pairs" \
+				-f "$TOP/scripts/bench-summary.awk" "$raw" >>"$tsv"
+		done
+	done
+done
+
+# JSON: the TSV's rows as objects (numbers stay numbers).
+awk -F'\t' '
+function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+function v(s) { return (s ~ /^-?[0-9]+(\.[0-9]+)?$/) ? s : q(s) }
+NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i; printf "{\"format\": 1, \"results\": ["; next }
+{ printf "%s\n  {", (NR > 2 ? "," : ""); for (i = 1; i <= NF; i++) printf "%s%s: %s", (i > 1 ? ", " : ""), q(h[i]), v($i); printf "}" }
+END { print "\n]}" }' "$tsv" >"$OUT/results.json"
+
+# The table: ratios are b/a (median of the pairs, then min..max); times are guest ns.
+awk -F'\t' '
+NR == 1 { next }
+$1 != last {
+	last = $1
+	printf "\n== %s: kernel %s, KVM %s, -cpu %s (MIDR %s), %s-byte pages, clock %s\n", $1, $2, $4, $5, $6, $7, $8
+	printf "   host %s (load average %s during the boot), QEMU %s, kvm-s2stat %s, %s\n", $9, $10, $11, $12, $13
+	printf "%-18s %10s %-17s %-8s %-7s %s\n", "figure", "median", "min..max", "target", "verdict", "what"
+}
+{ mm = ($18 == "-" ? "" : $18 ".." $19)
+  printf "%-18s %10s %-17s %-8s %-7s %s\n", $14, $17, mm, $23, $24, $15 " [" $22 ", n=" $16 "]"
+  if ($25 != "-" && $25 != "") printf "%-18s %s\n", "", "  " $25 }' "$tsv"
+echo
+log "results: $tsv, $OUT/results.json, $pairs"
+exit $rc

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# tests/bench/benchlib.sh: helpers of the in-guest benchmarks (busybox sh), sourced by every
+# tests/bench/NN-name.sh after the test library:   . "${0%/*}/benchlib.sh"
+#
+# The benchmarks run in the testbed like the tests (tests/guest/init with s2.suite=bench; see
+# scripts/bench.sh and docs/performance.md) but assert no timing: they print measurements
+#   # s2bench meta KEY=VALUE...           the run's kernel, mode, CPUs, page size, clock
+#   # s2bench pair fig=F i=N a=NS b=NS ...   pair N of figure F: baseline a, measured b
+#   # s2bench value fig=F KEY=VALUE...     a single figure (bytes, counts)
+# and scripts/bench.sh turns them into medians of b/a, a table and $B/bench/results.*.
+# KTAP results (t_ok/t_fail) only say whether each measurement could be taken.
+#
+# Kernel command line (set by scripts/bench.sh):
+#   s2bench.pairs=N     A/B pairs per figure (default 7)
+#   s2bench.clock=C     icount (QEMU -icount: 1 ns of guest time = 1 instruction) or wall
+#
+# Timing: s2vmm's own `touch ... ns=` figure for faults, and s2bench (tests/bench/s2bench.c,
+# CLOCK_MONOTONIC) for file reads and command runs.  Both read the guest's clock, which is
+# QEMU's virtual clock: host wall time under plain TCG, retired instructions under -icount.
+
+. /s2/tests/lib.sh
+. /s2/tests/modlib.sh
+
+BENCH_PAIRS=7 BENCH_CLOCK=wall
+# shellcheck disable=SC2013 # words, not lines
+for _w in $(cat /proc/cmdline); do
+	case $_w in
+	s2bench.pairs=*) BENCH_PAIRS=${_w#*=} ;;
+	s2bench.clock=*) BENCH_CLOCK=${_w#*=} ;;
+	esac
+done
+
+b_out() { echo "# s2bench $*"; }
+
+# b_meta: what this run measures on (every script prints it; scripts/bench.sh keeps one).
+b_meta() {
+	_midr=$(cat /sys/devices/system/cpu/cpu0/regs/identification/midr_el1 2>/dev/null)
+	b_out meta "kernel=$S2_KREL line=$S2_LINE mode=$S2_MODE kvm_mode=$S2_KVM_MODE" \
+		"qemu_cpu=$S2_CPU midr=${_midr:-?} cpus=$(grep -c ^processor /proc/cpuinfo)" \
+		"page_size=$S2_PAGE_SIZE fwb=$S2_FWB clock=$BENCH_CLOCK pairs=$BENCH_PAIRS"
+}
+
+# b_fail NAME REASON...: a measurement could not be taken; the script stops.
+b_fail() { t_fail "$@"; exit 1; }
+
+# b_ns ANSWER: the ns= value of an s2vmm answer.
+b_ns() { echo "$1" | sed -n 's/.* ns=\([0-9]*\).*/\1/p'; }
+
+# b_touch VMM SLOT PAGES: touch, print the ns figure (fails unless the answer is ok).
+b_touch() {
+	_a=$(vmm_cmd "$1" "touch $2 $3") || { echo "touch $2 $3: $_a" >&2; return 1; }
+	b_ns "$_a"
+}
+
+# b_fresh VMM SLOT: delete and re-add a memslot: its stage-2 mappings are gone, so the next
+# touch faults every page again (the host side stays populated).
+b_fresh() {
+	vmm_cmd "$1" "delete $2" >/dev/null && vmm_cmd "$1" "readd $2" >/dev/null
+}
+
+# b_read N FILE / b_exec N CMD...: the median ns of N reads of FILE / N runs of CMD.
+b_field() { echo "$1" | sed -n "s/.* $2=\\([0-9]*\\).*/\\1/p"; }
+b_read() {
+	_r=$(s2bench read "$1" "$2") || { echo "s2bench read $2 failed" >&2; return 1; }
+	b_field "$_r" med_ns
+}
+b_exec() {
+	_n=$1; shift
+	_r=$(s2bench exec "$_n" "$@") || { echo "s2bench exec $*: $_r" >&2; return 1; }
+	b_field "$_r" med_ns
+}
+
+# b_order I: the order of pair I's two runs, alternating (ab, ba, ab, ...) so that a drift
+# in time favours neither side.
+b_order() { if [ $(($1 % 2)) = 1 ]; then echo ab; else echo ba; fi; }
+
+# b_max / b_median: of the numbers on stdin, one a line.
+b_max() { sort -n | tail -n1; }
+b_median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# b_wait_status VM KEY MIN: wait until the VM's status KEY is at least MIN (10 s).
+b_wait_status() {
+	_i=0
+	while :; do
+		_v=$(st "$1" "$2" 2>/dev/null)
+		case $_v in '' | *[!0-9]*) ;; *) [ "$_v" -lt "$3" ] || return 0 ;; esac
+		[ $_i -lt 100 ] || return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# b_verify_key VM KEY: a key of one verify read (the walk runs at open).
+b_verify_key() { awk -v k="$2" '$1 == k { print $2 }' "$S2_DFS/$1/verify"; }
