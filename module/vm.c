@@ -748,9 +748,13 @@ static void s2_vm_work(struct work_struct *work)
 static void s2_vm_resync_work(struct work_struct *work)
 {
 	struct s2_vm *vm = container_of(to_delayed_work(work), struct s2_vm, resync_work);
+	int ret = READ_ONCE(vm->dead) ? 0 : s2_walk_resync(vm);
 
-	if (!READ_ONCE(vm->dead) && s2_walk_resync(vm) == -ENOMEM)
+	/* Short of budget: try again later, waiting twice as long each time (up to 64 s). */
+	if (ret == -ENOMEM) {
 		vm->resync_backoff = min(vm->resync_backoff * 2 + 1, S2_RESYNC_MAX_BACKOFF);
+		s2_vm_schedule_resync(vm, HZ * vm->resync_backoff);
+	}
 	s2_vm_put(vm);
 }
 

@@ -581,6 +581,7 @@ int s2_walk_resync(struct s2_vm *vm)
 	raw_spin_lock_irqsave(&vm->lock, flags);
 	if (!ret) {
 		vm->resyncs++;
+		vm->resync_backoff = 0;
 		if (vm->drops == drops)
 			vm->inexact = false;
 	}
