@@ -51,7 +51,8 @@ endif
 check:
 	@set -e; t0=$$(date +%s); \
 	$(MAKE) --no-print-directory setup; t1=$$(date +%s); \
-	$(MAKE) --no-print-directory host-test; t2=$$(date +%s); \
+	$(MAKE) --no-print-directory host-test; \
+	$(MAKE) --no-print-directory checkpatch; t2=$$(date +%s); \
 	$(MAKE) --no-print-directory cross; t3=$$(date +%s); \
 	echo "[check] setup $$((t1 - t0)) s, host-test $$((t2 - t1)) s, cross $$((t3 - t2)) s" >&2; \
 	$(MAKE) --no-print-directory testbed
