@@ -8,6 +8,7 @@
 #   make demo DEMO_SHELL=1       leave a shell on the emulated host (VM still running);
 #   make demo SHELL=1            the same (SHELL=0/1 given to make is taken as DEMO_SHELL)
 # Knobs passed to scripts/demo.sh: DEMO_TIMEOUT, DEMO_GUEST_TIMEOUT, KERNEL_ARGS.
+#   make demo-lint               shellcheck the demo scripts
 
 # SHELL is make's own shell: `make demo SHELL=1` would run every recipe with "1".  A
 # command-line SHELL of 0/1/yes/no is therefore taken as DEMO_SHELL, make's SHELL is put back
@@ -34,3 +35,9 @@ demo:
 	$(MAKE) --no-print-directory cross KERNELS=$(DEMO_KERNEL) && \
 	DEMO_T0=$$t0 DEMO_KERNEL=$(DEMO_KERNEL) DEMO_MODE=$(DEMO_MODE) DEMO_SHELL=$(DEMO_SHELL) \
 	  $(TOP)/scripts/demo.sh
+
+# shellcheck the demo's scripts (the build side and what runs in the emulated host/guest).
+.PHONY: demo-lint
+demo-lint:
+	shellcheck -x $(TOP)/scripts/demo.sh
+	shellcheck -s sh $(TOP)/tests/demo/host-init $(TOP)/tests/demo/guest-init
