@@ -36,6 +36,8 @@ include $(TOP)/mk/userspace.mk
 include $(TOP)/mk/vmm.mk
 include $(TOP)/mk/testbed.mk
 include $(TOP)/mk/demo.mk
+include $(TOP)/mk/install.mk
+include $(TOP)/mk/package.mk
 include $(TOP)/mk/bench.mk
 
 ifeq ($(HOST_ARCH),aarch64)

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# Debian packages and the native-host tests (docs/install.md).
+#
+#   make package        dpkg-buildpackage -us -uc + lintian, results in $(B)/package/:
+#                       on arm64 both packages; on x86_64 the source package and
+#                       kvm-s2stat-dkms (arch all) -- ~1 min, part of `make check`
+#   make package-check  one version in the module, the CLI, dkms.conf and debian/changelog
+#   make check-native   the native path on an emulated Debian arm64 host (image cached in
+#                       $(B)/cache/native-bookworm): `make && make install && modprobe`,
+#                       `make dkms-install`, dpkg-buildpackage of both packages on arm64,
+#                       lintian of the arm64 .deb here, apt install of the .debs; each followed
+#                       by the standard VM check (16 vfio pages).  NATIVE_KERNELS (default
+#                       "6.12 6.1"), NATIVE_TESTS (globs of tests/native/NN-*.sh)
+#   make native-image   just build (or reuse) the image
+#   make native-shell   boot the image (NATIVE_KERNELS' first line), a root shell on the console
+
+.PHONY: package package-check check-native native-image native-shell
+
+NATIVE_KERNELS ?= 6.12 6.1
+NATIVE_TESTS ?=
+export NATIVE_KERNELS NATIVE_TESTS
+
+package-check:
+	@$(TOP)/scripts/package.sh check
+
+package:
+	@$(TOP)/scripts/package.sh build
+	@$(TOP)/scripts/package.sh lintian
+
+native-image:
+	@$(TOP)/scripts/native-image.sh bookworm
+
+check-native: vmm
+	@$(TOP)/scripts/native-test.sh
+
+native-shell: vmm
+	@NATIVE_SHELL=1 $(TOP)/scripts/native-test.sh
