@@ -43,7 +43,8 @@ if [ "$PKVM_REFUSES" = 1 ]; then
 	t_eq table-unavailable "$(tail -n1 "$S2_DFS/$vm/table")" "result unavailable"
 	t_run vmm-stop vmm_stop A
 	t_run vm-dir-removed wait_gone "$vm"
-	t_eq live-objects-idle "$(stats_v live_objects)" 0
+	wait_idle
+t_eq live-objects-idle "$(stats_v live_objects)" 0
 	t_run unload mod_unload
 	exit 0
 fi
@@ -100,5 +101,6 @@ verify_ok verify-after-resync "$vm"
 
 t_run vmm-stop vmm_stop A
 t_run vm-dir-removed wait_gone "$vm"
+wait_idle
 t_eq live-objects-idle "$(stats_v live_objects)" 0
 t_run unload mod_unload

@@ -62,5 +62,6 @@ verify_ok two-verify-0 "$1"
 verify_ok two-verify-1 "$2"
 t_run two-stop vmm_stop B
 if wait_gone "$1" && wait_gone "$2"; then t_ok two-gone; else t_fail two-gone "directories left"; fi
+wait_idle
 t_eq live-objects-idle "$(stats_v live_objects)" 0
 t_run unload mod_unload

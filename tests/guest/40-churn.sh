@@ -57,6 +57,7 @@ verify_ok live-verify-1 "$2"
 t_run stop vmm_stop A
 if wait_gone "$1" && wait_gone "$2"; then t_ok no-dirs; else t_fail no-dirs "left: $(ls "$S2_DFS")"; fi
 t_eq vm-dirs "$(find "$S2_DFS" -mindepth 1 -maxdepth 1 -type d | wc -l | tr -d ' ')" 0
+wait_idle
 t_eq live-objects "$(stats_v live_objects)" 0
 t_eq bytes-held-idle "$(stats_v bytes_held)" "$idle"
 t_eq drops "$(stats_v drops)" 0

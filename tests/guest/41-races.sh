@@ -50,5 +50,6 @@ t_run b-exit vmm_stop B
 t_eq b-verify-readable "$(awk '$1 == "result" { print $2 }' <&6)" ok
 exec 6<&-
 t_run b-gone wait_gone "$B_VMS"
+wait_idle
 t_eq live-objects "$(stats_v live_objects)" 0
 t_run unload mod_unload

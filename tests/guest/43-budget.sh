@@ -20,7 +20,10 @@ t_eq inexact "$(sum "$vm" state)" inexact
 drops=$(sum "$vm" drops)
 if [ "$drops" -ge 4 ]; then t_ok drops-counted; else t_fail drops-counted "drops=$drops"; fi
 t_eq global-drops "$(stats_v drops)" "$drops"
-t_eq ranges-capped "$(stats_v ranges)" 4
+# The budget is global: a concurrent first walk of the VM may hold nodes too, so the probes
+# can stop below it, never above.
+r=$(stats_v ranges)
+if [ "$r" -le 4 ]; then t_ok ranges-capped; else t_fail ranges-capped "ranges=$r"; fi
 if [ -x "$S2_CLI" ]; then
 	"$S2_CLI" >"$S2_TMP/cli" 2>&1
 	if grep -q INEXACT "$S2_TMP/cli"; then t_ok cli-says-inexact; else

@@ -84,6 +84,14 @@ wait_gone() {
 	[ ! -e "$S2_DFS/$1" ]
 }
 
+# wait_idle: no module object left alive (VM objects are freed after an RCU grace period,
+# shortly after their directory goes).
+wait_idle() {
+	_i=0
+	while [ "$(stats_v live_objects)" != 0 ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	[ "$(stats_v live_objects)" = 0 ]
+}
+
 # wait_vm VM: the VM's directory appears (publication is deferred to a work item).
 wait_vm() {
 	_i=0
