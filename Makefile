@@ -35,6 +35,7 @@ include $(TOP)/mk/module.mk
 include $(TOP)/mk/userspace.mk
 include $(TOP)/mk/vmm.mk
 include $(TOP)/mk/testbed.mk
+include $(TOP)/mk/matrix.mk
 include $(TOP)/mk/demo.mk
 include $(TOP)/mk/install.mk
 include $(TOP)/mk/package.mk
