@@ -33,7 +33,10 @@ kgcc=$(kernel_gcc_major "$hdr")
 	die "kernels/$LINE.conf says GCC=$GCC but $abi was built with gcc-$kgcc ($(kconfig "$hdr" CC_VERSION_TEXT))"
 
 # CHROOT_PKGS: what the chroot build needs (the kbuild tools' resolve_btfids needs libelf).
-CHROOT_PKGS="gcc-$GCC-aarch64-linux-gnu make kmod pahole xz-utils libelf1t64"
+# On an arm64 build machine the compiler is the native gcc-N (it also installs
+# aarch64-linux-gnu-gcc-N); elsewhere the cross gcc-N-aarch64-linux-gnu.
+if [ "$HOST_DEB_ARCH" = arm64 ]; then ccpkg=gcc-$GCC; else ccpkg=gcc-$GCC-aarch64-linux-gnu; fi
+CHROOT_PKGS="$ccpkg make kmod pahole xz-utils libelf1t64"
 
 # ensure_chroot SUITE: create (once) and print the cached build chroot of SUITE.
 ensure_chroot() {

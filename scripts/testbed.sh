@@ -9,6 +9,7 @@
 #   TESTS     in-guest script globs, space or comma separated (default: all)
 #   JOBS      cells booted at once (default: nproc; see docs/testbed.md)
 #   CELL_TIMEOUT  seconds before a cell's QEMU is killed (default 600)
+#   BOOT_TIMEOUT  seconds for the kernel to reach /init before QEMU is killed (default 180)
 #   KERNEL_ARGS   extra kernel command line
 #   QEMU_ARGS     extra QEMU arguments (split on spaces), e.g. '-icount shift=0,sleep=off'
 #   TESTBED_DIR   where the cells' files go (default $B/testbed; `make bench` uses $B/bench)
@@ -25,6 +26,7 @@ MODES=${MODES:-}
 TESTS=$(echo "${TESTS:-}" | tr ' ' ,)
 JOBS=${JOBS:-$(nproc)}
 CELL_TIMEOUT=${CELL_TIMEOUT:-600}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
 KERNEL_ARGS=${KERNEL_ARGS:-}
 DEBUG_SHELL=${DEBUG_SHELL:-0}
 QEMU=${QEMU:-qemu-system-aarch64}
@@ -35,7 +37,8 @@ TB=${TESTBED_DIR:-$B/testbed}
 qemu_args() {
 	local line=$1 mode=$2 append
 	load_mode "$mode"
-	append="console=ttyAMA0 rdinit=/init panic=-1 s2.mode=$mode"
+	load_line "$line" # BOOT_ARGS: the line's own kernel arguments (debug kernels)
+	append="console=ttyAMA0 rdinit=/init panic=-1 s2.mode=$mode $BOOT_ARGS"
 	[ -z "$TESTS" ] || append="$append s2.tests=$TESTS"
 	[ "$DEBUG_SHELL" != 1 ] || append="$append s2.shell=1"
 	append="$append $MODE_ARGS $KERNEL_ARGS"
@@ -72,10 +75,23 @@ run_cell() {
 		rc=${PIPESTATUS[0]}
 	else
 		rc=0
-		timeout -k 5 "$CELL_TIMEOUT" "${cmd[@]}" </dev/null >"$dir/console.log" 2>"$dir/qemu.err" || rc=$?
+		timeout -k 5 "$CELL_TIMEOUT" "${cmd[@]}" </dev/null >"$dir/console.log" 2>"$dir/qemu.err" &
+		local qpid=$! i=0
+		# Boot watchdog: a kernel that has not reached /init after BOOT_TIMEOUT s is hung.
+		while kill -0 "$qpid" 2>/dev/null && ! grep -q '^KTAP version 1' "$dir/console.log"; do
+			if [ $i -ge "$BOOT_TIMEOUT" ]; then
+				touch "$dir/boot-timeout"
+				kill "$qpid" 2>/dev/null
+				break
+			fi
+			sleep 1
+			i=$((i + 1))
+		done
+		wait "$qpid" || rc=$?
 	fi
 	t1=$(date +%s.%N)
-	tr -d '\r' <"$dir/console.log" | awk -v rc="$rc" -v limit="$CELL_TIMEOUT" \
+	[ ! -f "$dir/boot-timeout" ] || rc=boot
+	tr -d '\r' <"$dir/console.log" | awk -v rc="$rc" -v limit="$CELL_TIMEOUT" -v blimit="$BOOT_TIMEOUT" \
 		-v wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
 		-v qerr="$(head -n1 "$dir/qemu.err")" '
 	function flush_diag() { d = "" }
@@ -103,10 +119,11 @@ run_cell() {
 		if (!crash) crash = $0
 	}
 	END {
-		if (rc == 124 || rc == 137) print "fail cell/timeout", "QEMU killed after " limit " s"
+		if (rc == "boot") print "fail cell/boot-timeout", "/init not reached after " blimit " s: QEMU killed"
+		else if (rc == 124 || rc == 137) print "fail cell/timeout", "QEMU killed after " limit " s"
 		else if (rc != 0) print "fail cell/qemu", "QEMU exited " rc (qerr != "" ? ": " qerr : "")
 		if (crash != "") { sub(/^\[ *[0-9.]+\] /, "", crash); print "fail cell/kernel-crash", crash }
-		if (!ktap) print "fail cell/boot", "/init never printed KTAP (boot failure)"
+		if (!ktap) { if (rc != "boot") print "fail cell/boot", "/init never printed KTAP (boot failure)" }
 		else if (!totals || plan == "") print "fail cell/incomplete", "no plan/totals: the run stopped early"
 		else if (plan != n) print "fail cell/plan", "plan 1.." plan " but " n " results"
 		printf "time %s %s %.1f\n", (boot == "" ? "?" : boot), (done == "" || boot == "" ? "?" : sprintf("%.1f", done - boot)), wall
@@ -170,7 +187,14 @@ main() {
 			fails+=("$cell $name${reason:+: $reason}  [console: $dir/console.log]")
 		done < <(grep '^fail ' "$r")
 	done
+	# Per-script guest times of every cell, for keeping the suite's budget.
+	for cell in "${cells[@]}"; do
+		tr -d '\r' <"$TB/${cell%/*}-${cell#*/}/console.log" 2>/dev/null |
+			awk -v c="$cell" '/^# s2: [^ ]+ done in [0-9.]+ s$/ { print $3, c, $6 }'
+	done | sort -k3,3nr >"$TB/script-times"
 	echo
+	[ ! -s "$TB/script-times" ] || echo "slowest scripts (s): $(head -n 4 "$TB/script-times" |
+		awk '{ printf "%s%s %s %s", (NR > 1 ? ", " : ""), $1, $2, $3 }')  [all: $TB/script-times]"
 	for f in "${fails[@]}"; do echo "FAILED $f"; done
 	[ $((passed + failed)) -gt 0 ] || { failed=1; echo "FAILED no test ran"; }
 	echo "$skipped skipped"
