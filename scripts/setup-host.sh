@@ -45,7 +45,7 @@ if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt_q=(-q -y -o Dpkg::Use-Pty=0 -o APT::Install-Recommends=false)
+apt_q=(-q -y -o Dpkg::Use-Pty=0 -o APT::Install-Recommends=false -o DPkg::Lock::Timeout=300)
 log "installing: ${missing[*]}"
 mkdir -p "$B"
 $SUDO apt-get "${apt_q[@]}" update >"$B/setup-apt.log" 2>&1 ||
