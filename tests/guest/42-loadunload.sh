@@ -3,8 +3,7 @@
 # s2-timeout: 600
 # 42-loadunload.sh: insmod/rmmod cycles while a VM faults device pages; after each load the
 # tracked numbers equal a walk (verify: 0 differences).  100 cycles in the vhe cells of 6.1,
-# 6.12 and 7.3, 25 in
-# the others (time budget).
+# 6.12 and 7.3, 25 in the others (time budget).
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
