@@ -38,7 +38,7 @@ qemu_args() {
 	local line=$1 mode=$2 append
 	load_mode "$mode"
 	load_line "$line" # BOOT_ARGS: the line's own kernel arguments (debug kernels)
-	append="console=ttyAMA0 rdinit=/init panic=-1 s2.mode=$mode $BOOT_ARGS"
+	append="console=ttyAMA0 rdinit=/init panic=-1 s2.mode=$mode ${BOOT_ARGS:-}"
 	[ -z "$TESTS" ] || append="$append s2.tests=$TESTS"
 	[ "$DEBUG_SHELL" != 1 ] || append="$append s2.shell=1"
 	append="$append $MODE_ARGS $KERNEL_ARGS"
@@ -67,6 +67,10 @@ run_cell() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	mapfile -t cmd < <(qemu_args "$line" "$mode")
+	if [ ${#cmd[@]} -lt 10 ]; then
+		echo "fail cell/harness cannot build the QEMU command line (see the log above)" >"$dir/results"
+		return
+	fi
 	printf '%q ' "${cmd[@]}" >"$dir/qemu.cmd"
 	echo >>"$dir/qemu.cmd"
 	t0=$(date +%s.%N)
