@@ -261,6 +261,30 @@ static void range_coalesce(struct s2_vm *vm, u64 start, u64 end, struct list_hea
 }
 
 /*
+ * Split @r at @at, inside it: @r keeps [ipa, at), a node from @spare takes [at, end) with the
+ * same properties (linked and counted; @r is the caller's to count).  Without a node the VM
+ * becomes inexact and @r is left whole.  Returns the new node or NULL.
+ */
+static struct s2_range *range_split(struct s2_vm *vm, struct s2_range *r, u64 at,
+				    struct s2_spare *spare)
+{
+	struct s2_range *tail = spare_take(spare);
+
+	if (!tail) {
+		s2_vm_drop(vm);
+		return NULL;
+	}
+	*tail = *r;
+	tail->pa += at - r->ipa;
+	tail->ipa = at;
+	tail->size = r_end(r) - at;
+	r->size = at - r->ipa;
+	range_link(vm, tail);
+	acct(vm, tail, 1);
+	return tail;
+}
+
+/*
  * Cut [start, end) out of the tree.  A block leaf is all or nothing, as in KVM's unmap walker,
  * so cuts inside a block range widen to its leaf boundaries.  Splitting a range in two takes
  * a node from @spare; without one the tail is lost and the VM becomes inexact.
@@ -278,18 +302,7 @@ static void range_remove(struct s2_vm *vm, u64 start, u64 end, struct s2_spare *
 		next = range_next(r);
 		acct(vm, r, -1);
 		if (a > r->ipa && b < r_end(r)) {
-			struct s2_range *tail = spare_take(spare);
-
-			if (tail) {
-				*tail = *r;
-				tail->pa += b - r->ipa;
-				tail->ipa = b;
-				tail->size = r_end(r) - b;
-				acct(vm, tail, 1);
-				range_link(vm, tail);
-			} else {
-				s2_vm_drop(vm);
-			}
+			range_split(vm, r, b, spare);	/* without a node, the tail is lost */
 			r->size = a - r->ipa;
 		} else if (a > r->ipa) {
 			r->size = a - r->ipa;
@@ -455,35 +468,16 @@ static void range_set_perm(struct s2_vm *vm, u64 start, u64 end, unsigned int se
 		if (perm == r->p.perm)
 			continue;
 		acct(vm, r, -1);
-		if (b < r_end(r)) {
-			struct s2_range *tail = spare_take(spare);
-
-			if (tail) {
-				*tail = *r;
-				tail->pa += b - r->ipa;
-				tail->ipa = b;
-				tail->size = r_end(r) - b;
-				acct(vm, tail, 1);
-				range_link(vm, tail);
-				r->size = b - r->ipa;
-			} else {
-				s2_vm_drop(vm);
-			}
-		}
+		if (b < r_end(r))
+			range_split(vm, r, b, spare);	/* [b, end) keeps its permissions */
 		if (a > r->ipa) {
-			struct s2_range *head = spare_take(spare);
+			struct s2_range *t = range_split(vm, r, a, spare);
 
-			if (head) {
-				*head = *r;
-				head->size = a - r->ipa;
-				acct(vm, head, 1);
-				r->pa += a - r->ipa;
-				r->size -= a - r->ipa;
-				r->ipa = a;
-				range_link(vm, head);
-			} else {
-				s2_vm_drop(vm);
-			}
+			acct(vm, r, 1);			/* [ipa, a) keeps its permissions */
+			if (!t)
+				continue;
+			r = t;
+			acct(vm, r, -1);
 		}
 		r->p.perm = perm;
 		acct(vm, r, 1);
