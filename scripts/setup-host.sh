@@ -27,8 +27,10 @@ arm64) ;; # the native gcc is aarch64-linux-gnu-gcc
 *) warn "host architecture $arch is untested (x86_64 and arm64 are)"
 	need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu) ;;
 esac
-# Wanted, but the build works without them (fuzzing, shell lint).
-want=(clang libclang-rt-dev shellcheck)
+# Wanted, but the build works without them: fuzzing and the sanitized unit tests (clang),
+# shell lint, the man page check (man-db), Prometheus output validation (promtool), a
+# faster-booting demo image (lz4).
+want=(clang libclang-rt-dev shellcheck man-db prometheus lz4)
 
 installed() { dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null | grep -qx installed; }
 
