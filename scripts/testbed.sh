@@ -199,6 +199,8 @@ main() {
 	echo
 	[ ! -s "$TB/script-times" ] || echo "slowest scripts (s): $(head -n 4 "$TB/script-times" |
 		awk '{ printf "%s%s %s %s", (NR > 1 ? ", " : ""), $1, $2, $3 }')  [all: $TB/script-times]"
+	KERNELS=$KERNELS MODES=$MODES "$TOP/scripts/matrix.sh" "$TB/matrix.md" 2>/dev/null &&
+		echo "matrix: $TB/matrix.md ('make matrix-doc' copies it to docs/matrix.md)"
 	for f in "${fails[@]}"; do echo "FAILED $f"; done
 	[ $((passed + failed)) -gt 0 ] || { failed=1; echo "FAILED no test ran"; }
 	echo "$skipped skipped"
