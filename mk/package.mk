@@ -13,8 +13,9 @@
 #                       "6.12 6.1"), NATIVE_TESTS (globs of tests/native/NN-*.sh)
 #   make native-image   just build (or reuse) the image
 #   make native-shell   boot the image (NATIVE_KERNELS' first line), a root shell on the console
+#   make lint-package   shellcheck the packaging and native-test scripts
 
-.PHONY: package package-check check-native native-image native-shell
+.PHONY: package package-check check-native native-image native-shell lint-package
 
 NATIVE_KERNELS ?= 6.12 6.1
 NATIVE_TESTS ?=
@@ -35,3 +36,8 @@ check-native: vmm
 
 native-shell: vmm
 	@NATIVE_SHELL=1 $(TOP)/scripts/native-test.sh
+
+lint-package:
+	shellcheck -x $(TOP)/scripts/package.sh $(TOP)/scripts/native-image.sh $(TOP)/scripts/native-test.sh
+	shellcheck -s bash -e SC1091 $(TOP)/tests/native/init $(TOP)/tests/native/*.sh
+	shellcheck -s sh $(TOP)/tests/native/image-setup
