@@ -83,7 +83,7 @@ dkms-source:
 
 dkms-install: dkms-source
 	@command -v dkms >/dev/null || { echo "dkms-install: dkms missing: apt-get install dkms" >&2; exit 1; }
-	@dkms status kvm-s2stat/$(S2_VERSION) 2>/dev/null | grep -q . || dkms add kvm-s2stat/$(S2_VERSION)
+	@[ -d /var/lib/dkms/kvm-s2stat/$(S2_VERSION) ] || dkms add kvm-s2stat/$(S2_VERSION)
 	@set -e; n=0; for k in $$(ls /lib/modules); do \
 	  [ -e /lib/modules/$$k/build ] || continue; \
 	  dkms install kvm-s2stat/$(S2_VERSION) -k $$k; n=$$((n + 1)); \
@@ -91,6 +91,6 @@ dkms-install: dkms-source
 	dkms status kvm-s2stat
 
 dkms-uninstall:
-	@! command -v dkms >/dev/null || ! dkms status kvm-s2stat/$(S2_VERSION) 2>/dev/null | grep -q . || \
-	  dkms remove kvm-s2stat/$(S2_VERSION) --all
+	@if [ -d /var/lib/dkms/kvm-s2stat/$(S2_VERSION) ]; then \
+	  echo "dkms remove kvm-s2stat/$(S2_VERSION) --all"; dkms remove kvm-s2stat/$(S2_VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
