@@ -101,5 +101,8 @@ done
 t_ok p2-mappings
 t_run vmm-stop vmm_stop R
 t_run vm-gone wait_gone "$vm"
+# The VM object is freed an RCU grace period after its directory goes.
+i=0
+while [ "$(stats_v bytes_held)" != "$idle" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 t_eq idle-again "$(stats_v bytes_held)" "$idle"
 t_run unload mod_unload
