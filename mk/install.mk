@@ -31,8 +31,10 @@ SIGN_HASH ?= sha256
 # One version for the module, the CLI, dkms.conf and debian/changelog (checked by
 # `make package-check`).
 S2_VERSION := $(shell sed -n 's/^\#define S2STAT_VERSION[[:space:]]*"\(.*\)"/\1/p' $(TOP)/module/s2stat.h)
-# The kernel release the module is built for: the one of KDIR, not necessarily the running one.
-KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The kernel release the module is built for: the one of KDIR, not necessarily the running
+# one.  UTS_RELEASE is what the module's vermagic gets (Debian's 6.1 headers have the
+# upstream version, 6.1.192, in include/config/kernel.release, not 6.1.0-56-arm64).
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODDIR = /lib/modules/$(KREL)/$(INSTALL_MOD_DIR)
 NATIVE_KO := $(TOP)/kvm_s2stat.ko
 DKMS_SRC = $(DESTDIR)/usr/src/kvm-s2stat-$(S2_VERSION)
