@@ -177,13 +177,23 @@ END {
 		    sprintf("per fault %.0f -> %.0f ns; reads completed by the loop per run: summary %s, verify %s",
 		    S["a"] / n, S["b"] / n, xmed("P4.faults", "loops_a"), xmed("P4.faults", "loops_b")))
 	}
+	if ("P4.chunk" in NV) {
+		vn = valmed("P4.chunk", "ns"); vc = valmed("P4.chunk", "chunks")
+		row("P4.chunk", "one verify read / its chunks: mean time per chunk", NV["P4.chunk"],
+		    sprintf("%.0f", vn / vc / 1e3), "-", "-", "-", "-", "us", "-", "-",
+		    sprintf("verify %.1f ms in %d chunks on this clock", vn / 1e6, vc))
+	}
+	if ("P4.fault-med" in NP) {
+		pairstat("P4.fault-med")
+		ratio_row("P4.fault-med", "median of " xmed("P4.fault-med", "singles") " single faults, verify / summary loop", "-",
+		    sprintf("median single fault %.0f -> %.0f us", S["a"] / 1e3, S["b"] / 1e3))
+	}
 	if ("P4.fault-max" in NP) {
 		pairstat("P4.fault-max")
 		h = valmed("P4.lock-stall", "walk_max_lock_hold_us")
 		ratio_row("P4.fault-max", "longest of " xmed("P4.fault-max", "singles") " single faults, verify / summary loop", "-",
-		    sprintf("longest %.0f -> %.0f us; median single fault %.0f -> %.0f us; longest lock hold of a chunk meanwhile: %s",
-		    S["a"] / 1e3, S["b"] / 1e3, xmed("P4.fault-max", "med_a") / 1e3, xmed("P4.fault-max", "med_b") / 1e3,
-		    (h == "" ? "not reported by this module" : h " us")))
+		    sprintf("longest %.0f -> %.0f us; longest lock hold of a walk chunk meanwhile (stats): %s",
+		    S["a"] / 1e3, S["b"] / 1e3, (h == "" ? "not reported by this module" : h " us")))
 	}
 	if ("P4.lock" in NV) {
 		h = valmed("P4.lock", "walk_max_lock_hold_us")

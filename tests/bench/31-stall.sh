@@ -10,7 +10,9 @@
 # other CPU as busy but takes no KVM lock, so the ratio is what verify's lock holding costs
 # the vCPU, not the CPU it takes.
 # P4.faults     fault in the 4 096 pages of slot 2 (delete/readd first), verify ÷ control
-# P4.fault-max  the longest of 32 single-page faults (one `touch` each), verify ÷ control
+# P4.chunk      one verify read's time and chunks on this clock (mean lock hold per chunk)
+# P4.fault-med  the median of 32 single-page faults (one `touch` each), verify ÷ control
+# P4.fault-max  the longest of those 32 single-page faults, verify ÷ control
 # Only meaningful when the two guest CPUs really run in parallel: under QEMU -icount the
 # vCPUs take turns (round robin, up to 100 ms of guest time each), which measures QEMU's
 # scheduling, so this script reports nothing with s2bench.clock=icount (scripts/bench.sh
@@ -34,6 +36,9 @@ b_touch V 1 all >/dev/null || b_fail touch-bar
 b_touch V 2 all >/dev/null || b_fail touch-ram		# populates the host side once
 wait_vm "$vm" || b_fail vm-dir
 t_eq tracked "$(sum "$vm" "$VFIO_COL") $(sum "$vm" state)" "$npages exact"
+# One verify on this clock, for scale: its time over its chunks is a chunk's mean lock hold.
+v=$(b_read 3 "$S2_DFS/$vm/verify") || b_fail verify-read
+b_out value "fig=P4.chunk ns=$v chunks=$(b_verify_key "$vm" chunks)"
 
 # p4_faults FILE: with a reader looping over FILE, "BULK_NS MAX_SINGLE_NS MEDIAN_SINGLE_NS
 # LOOPS" (LOOPS: reads the loop completed meanwhile).
@@ -72,6 +77,7 @@ while [ $i -le "$BENCH_PAIRS" ]; do
 	set -- $ctl $ver
 	b_out pair "fig=P4.faults i=$i order=$(b_order $i) a=$1 b=$5 pages=$ram_pages" \
 		"loops_a=$4 loops_b=$8"
+	b_out pair "fig=P4.fault-med i=$i order=$(b_order $i) a=$3 b=$7 singles=$SINGLES"
 	b_out pair "fig=P4.fault-max i=$i order=$(b_order $i) a=$2 b=$6 med_a=$3 med_b=$7" \
 		"singles=$SINGLES"
 	i=$((i + 1))
