@@ -19,6 +19,7 @@
 #   <line>-<mode>/, wall/<line>-<mode>/   each boot's console.log, results (testbed.sh) and
 #                                         bench.raw (the "# s2bench" lines of the guest)
 #   results.tsv, results.json             one row per figure and cell, this run's cells
+#   results.md                            the same as Markdown tables (docs/performance.md)
 #   pairs.tsv                             every A/B pair behind the ratios
 # Every ratio is b/a over pairs taken in the same boot, alternating the order of a and b;
 # the table gives the median and the spread (min..max) of the pair ratios.  Exit status:
@@ -128,6 +129,20 @@ NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i; printf "{\"format\": 1, \"results
 { printf "%s\n  {", (NR > 2 ? "," : ""); for (i = 1; i <= NF; i++) printf "%s%s: %s", (i > 1 ? ", " : ""), q(h[i]), v($i); printf "}" }
 END { print "\n]}" }' "$tsv" >"$OUT/results.json"
 
+# Markdown (what docs/performance.md shows): one table per cell.
+awk -F'\t' '
+NR == 1 { next }
+$1 != last {
+	last = $1
+	printf "%s**%s**: kernel %s, KVM %s, QEMU `-cpu %s` (MIDR %s), %s-byte pages, clock %s; host %s, load average %s; QEMU %s; kvm-s2stat %s; %s\n\n",
+		(NR > 2 ? "\n" : ""), $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+	print "| figure | what | median | min..max | target | verdict | note |"
+	print "|---|---|---|---|---|---|---|"
+}
+{ mm = ($18 == "-" ? "" : $18 ".." $19)
+  printf "| %s | %s [%s, n=%s] | %s | %s | %s | %s | %s |\n", $14, $15, $22, $16, $17, mm,
+	($23 == "-" ? "" : $23), ($24 == "-" ? "" : $24), ($25 == "-" ? "" : $25) }' "$tsv" >"$OUT/results.md"
+
 # The table: ratios are b/a (median of the pairs, then min..max); times are guest ns.
 awk -F'\t' '
 NR == 1 { next }
@@ -141,5 +156,5 @@ $1 != last {
   printf "%-18s %10s %-17s %-8s %-7s %s\n", $14, $17, mm, $23, $24, $15 " [" $22 ", n=" $16 "]"
   if ($25 != "-" && $25 != "") printf "%-18s %s\n", "", "  " $25 }' "$tsv"
 echo
-log "results: $tsv, $OUT/results.json, $pairs"
+log "results: $tsv, $OUT/results.json, $OUT/results.md, $pairs"
 exit $rc
