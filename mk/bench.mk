@@ -5,8 +5,10 @@
 #                         the tests/bench/ suite, print the table; files under $(B)/bench/
 #   make bench-helper     $(B)/aarch64/s2bench, the in-guest timing helper (static aarch64)
 # Knobs: KERNELS (default 6.12 here, not every line), MODES (default vhe), BENCH_PAIRS (A/B
-# pairs per figure, default 7), BENCH_TIMEOUT (seconds per cell, default 3600), TESTS (globs
-# of tests/bench/NN-*.sh, e.g. TESTS=10-fault).
+# pairs per figure, default 7), BENCH_CLOCK (icount, the default: guest time counts
+# instructions; or wall), BENCH_WALL (scripts also run in a wall-clock boot, default
+# 31-stall), BENCH_TIMEOUT (seconds per boot, default 3600), TESTS (globs of
+# tests/bench/NN-*.sh, e.g. TESTS=10-fault).  See scripts/bench.sh.
 
 .PHONY: bench bench-helper
 
