@@ -708,14 +708,21 @@ static void s2_vm_name(struct s2_vm *vm)
 }
 
 /*
- * Publish a new VM (name, debugfs directory, a first walk, since the VM may predate the
- * module or have faulted before we saw it), or retire a dead one (remove its directory and
- * drop the base reference).  Process context.
+ * Publish a new VM, or retire a dead one (remove its directory and drop the base
+ * reference).  Process context.
+ *
+ * A new VM is walked first, since it may predate the module or have faulted before we saw
+ * it, so that its directory appears with its mappings learned: nobody reads a VM whose
+ * tracked state is still empty.  If the walk is short of budget the VM is published inexact
+ * and the resync is retried later.
  */
 static void s2_vm_work(struct work_struct *work)
 {
 	struct s2_vm *vm = container_of(work, struct s2_vm, work);
-	bool walk = false;
+
+	if (!READ_ONCE(vm->published) && !READ_ONCE(vm->dead) &&
+	    s2_walk_resync(vm) == -ENOMEM)
+		s2_vm_schedule_resync(vm, HZ);
 
 	mutex_lock(&s2_vms_mutex);
 	if (READ_ONCE(vm->dead)) {
@@ -730,12 +737,8 @@ static void s2_vm_work(struct work_struct *work)
 		smp_store_release(&vm->published, true);
 		s2_debugfs_add_vm(vm);
 		kvm_put_kvm(vm->kvm);
-		walk = true;
 	}
 	mutex_unlock(&s2_vms_mutex);
-
-	if (walk)
-		s2_walk_resync(vm);
 	s2_vm_put(vm);			/* the work's reference */
 }
 
@@ -796,6 +799,7 @@ static struct s2_vm *s2_vm_new(struct kvm *kvm, gfp_t gfp)
 	INIT_WORK(&vm->work, s2_vm_work);
 	INIT_DELAYED_WORK(&vm->resync_work, s2_vm_resync_work);
 	vm->fd = -1;
+	vm->inexact = true;	/* until the first walk */
 	return vm;
 fail:
 	atomic_dec(&s2_stats.vms);

@@ -32,7 +32,7 @@
 #include "s2stat.h"
 
 #define S2_CHUNK_LEAVES	256
-#define S2_CHUNK_STEPS	4096
+#define S2_CHUNK_STEPS	512
 #define S2_MAX_DIFFS	1000
 #define S2_CHUNK_DIFFS	64
 
@@ -582,9 +582,10 @@ int s2_walk_resync(struct s2_vm *vm)
 	if (!ret) {
 		vm->resyncs++;
 		vm->resync_backoff = 0;
-		if (vm->drops == drops)
-			vm->inexact = false;
 	}
+	/* Protected mode: the probes are all there is (docs/debugfs.md). */
+	if ((!ret || ret == -EOPNOTSUPP) && vm->drops == drops)
+		vm->inexact = false;
 	raw_spin_unlock_irqrestore(&vm->lock, flags);
 	if (!ret)
 		atomic64_inc(&s2_stats.resyncs);
