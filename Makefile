@@ -40,6 +40,7 @@ include $(TOP)/mk/demo.mk
 include $(TOP)/mk/install.mk
 include $(TOP)/mk/package.mk
 include $(TOP)/mk/bench.mk
+include $(TOP)/mk/debug.mk
 
 ifeq ($(HOST_ARCH),aarch64)
 all: module-native cli

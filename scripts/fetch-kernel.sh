@@ -8,6 +8,8 @@
 
 [ $# -eq 1 ] || die "usage: $0 LINE"
 load_line "$1"
+# A line built here (kernels/debug/, SOURCE=local): its BUILD_SCRIPT makes the same layout.
+[ "$SOURCE" != local ] || exec "$TOP/$BUILD_SCRIPT" "$LINE"
 cache_lock
 papt_init
 

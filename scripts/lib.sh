@@ -107,11 +107,14 @@ pkg_file() {
 }
 
 # Kernel lines: kernels/<line>.conf.  load_line LINE sets the variables documented there.
+# Lines that `make check` does not run (all_lines) live in kernels/debug/<line>.conf
+# (SOURCE=local: built here, docs/debug-kernel.md).
 load_line() {
 	local conf=$TOP/kernels/$1.conf
+	[ -f "$conf" ] || conf=$TOP/kernels/debug/$1.conf
 	[ -f "$conf" ] || die "unknown kernel line '$1' (have: $(all_lines))"
 	LINE=$1
-	MODES_DEFAULT=
+	MODES_DEFAULT='' SOURCE='' BOOT_ARGS=''
 	# shellcheck source=/dev/null
 	. "$conf"
 }
