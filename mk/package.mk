@@ -3,7 +3,7 @@
 #
 #   make package        dpkg-buildpackage -us -uc + lintian, results in $(B)/package/:
 #                       on arm64 both packages; on x86_64 the source package and
-#                       kvm-s2stat-dkms (arch all) -- ~1 min, part of `make check`
+#                       kvm-s2stat-dkms (arch all); 30 s to 1.5 min, not part of `make check`
 #   make package-check  one version in the module, the CLI, dkms.conf and debian/changelog
 #   make check-native   the native path on an emulated Debian arm64 host (image cached in
 #                       $(B)/cache/native-bookworm): `make && make install && modprobe`,
