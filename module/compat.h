@@ -84,6 +84,18 @@ static inline bool s2_tables_walkable(void)
 #endif
 }
 
+/*
+ * How the map and permission-relax calls (the fault path) are hooked: fprobe where the
+ * kernel has the function-graph based fprobe with ftrace_regs (6.14+) built in, since its
+ * entry and return hooks cost no exception (docs/performance.md); kretprobes elsewhere.
+ */
+#if S2_KERNEL_AT_LEAST(6, 14) && IS_ENABLED(CONFIG_FPROBE) && \
+	IS_ENABLED(CONFIG_HAVE_FUNCTION_GRAPH_FREGS)
+#define S2_RET_FPROBE	1
+#else
+#define S2_RET_FPROBE	0
+#endif
+
 /* What a probed function tells us. */
 enum s2_event {
 	S2_EV_MAP,		/* (pgt, ipa, size, phys, prot, ...) -> int */

@@ -56,6 +56,7 @@ static int s2_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "page_size %lu\n", PAGE_SIZE);
 	seq_printf(m, "fwb %d\nlpa2 %d\n", s2_fwb, s2_lpa2);
 	seq_printf(m, "kvm_mode %s\n", s2_kvm_mode());
+	seq_printf(m, "map_hook %s\n", s2_ret_hook);
 	seq_printf(m, "discovery %s\n", s2_discovery);
 	seq_printf(m, "vms %d\n", vms);
 	seq_printf(m, "vms_seen %lld\nvms_gone %lld\n", atomic64_read(&s2_stats.vms_seen),

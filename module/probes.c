@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fprobe.h>
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
@@ -29,7 +30,6 @@
 const struct s2_prot_layout s2_prot = S2_PROT_LAYOUT_INIT;
 
 static DEFINE_PER_CPU(u64, s2_map_count);
-static struct kretprobe s2_krp[S2_NPROBES];
 static struct kprobe s2_kp[S2_NPROBES];
 static bool s2_is_ret[S2_NPROBES], s2_registered[S2_NPROBES];
 
@@ -74,45 +74,45 @@ static inline u64 s2_arg(struct pt_regs *regs, unsigned int n)
 	return regs_get_kernel_argument(regs, n);
 }
 
-/* kvm_pgtable_stage2_map(pgt, addr, size, phys, prot, mc[, flags]) entry. */
-static int s2_map_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * kvm_pgtable_stage2_map(pgt, addr, size, phys, prot, mc[, flags]) entry: 0 to see the
+ * return, 1 not to.
+ */
+static int s2_map_entry(struct s2_args *a, struct kvm_pgtable *pgt, u64 ipa, u64 size,
+			u64 phys, u64 prot)
 {
-	struct s2_args *a = (struct s2_args *)ri->data;
-	struct kvm *kvm = s2_pgt_kvm((struct kvm_pgtable *)s2_arg(regs, 0));
+	struct kvm *kvm = s2_pgt_kvm(pgt);
 	struct s2_vm *vm;
 
 	this_cpu_inc(s2_map_count);
 	if (!kvm)
 		return 1;
-	a->ipa = s2_arg(regs, 1);
-	a->size = s2_arg(regs, 2);
-	a->phys = s2_arg(regs, 3);
-	a->prot = s2_arg(regs, 4);
-	a->device = s2_prot_is_device_class(a->prot, &s2_prot) ||
-		    !pfn_is_map_memory(PHYS_PFN(a->phys));
+	a->ipa = ipa;
+	a->size = size;
+	a->phys = phys;
+	a->prot = prot;
+	a->device = s2_prot_is_device_class(prot, &s2_prot) ||
+		    !pfn_is_map_memory(PHYS_PFN(phys));
 
 	rcu_read_lock();
 	vm = s2_vm_get_or_create(kvm);
 	rcu_read_unlock();
-	/* RAM far from any tracked range: no return probe (the common fault path). */
-	if (!vm || (!a->device && !(READ_ONCE(vm->gib_mask) &
-				    s2_gib_bits(a->ipa, a->ipa + a->size))))
+	/* RAM far from any tracked range: no return hook (the common fault path). */
+	if (!vm || (!a->device && !(READ_ONCE(vm->gib_mask) & s2_gib_bits(ipa, ipa + size))))
 		return 1;
 	a->vm = vm;
 	return 0;
 }
 
-static int s2_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void s2_map_ret(struct s2_args *a, int ret)
 {
-	struct s2_args *a = (struct s2_args *)ri->data;
-	int ret = (int)regs_return_value(regs);
 	struct s2_props p = {};
 
 	if (!a->device) {
 		/* RAM replaced whatever was tracked there. */
 		if (!ret)
 			s2_vm_unmap(a->vm, a->ipa, a->size);
-		return 0;
+		return;
 	}
 	p.attr = s2_prot_attr(a->prot, &s2_prot);
 	if (ret) {
@@ -122,7 +122,7 @@ static int s2_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 			s2_vm_failed(a->vm, p.attr);
 			trace_s2_map_failed(a->vm, a->ipa, a->phys, a->size, p.attr, ret);
 		}
-		return 0;
+		return;
 	}
 	atomic64_inc(&s2_stats.probe_map_device);
 	p.perm = s2_prot_perm(a->prot, &s2_prot);
@@ -131,39 +131,138 @@ static int s2_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	s2_pci_lookup(a->phys, &p.src);
 	s2_vm_map(a->vm, a->ipa, a->phys, a->size, &p);
 	trace_s2_map(a->vm, a->ipa, a->phys, a->size, &p);
-	return 0;
 }
 
 /* kvm_pgtable_stage2_relax_perms(pgt, addr, prot[, flags]) entry. */
-static int s2_relax_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int s2_relax_entry(struct s2_args *a, struct kvm_pgtable *pgt, u64 ipa, u64 prot)
 {
-	struct s2_args *a = (struct s2_args *)ri->data;
-	struct kvm *kvm = s2_pgt_kvm((struct kvm_pgtable *)s2_arg(regs, 0));
+	struct kvm *kvm = s2_pgt_kvm(pgt);
 	struct s2_vm *vm;
 
 	if (!kvm)
 		return 1;
-	a->ipa = s2_arg(regs, 1);
-	a->prot = s2_arg(regs, 2);
+	a->ipa = ipa;
+	a->prot = prot;
 	rcu_read_lock();
 	vm = s2_vm_lookup(kvm);
 	rcu_read_unlock();
-	if (!vm || !(READ_ONCE(vm->gib_mask) & s2_gib_bits(a->ipa, a->ipa + 1)))
+	if (!vm || !(READ_ONCE(vm->gib_mask) & s2_gib_bits(ipa, ipa + 1)))
 		return 1;
 	a->vm = vm;
 	return 0;
 }
 
-static int s2_relax_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void s2_relax_ret(struct s2_args *a, int ret)
 {
-	struct s2_args *a = (struct s2_args *)ri->data;
-
-	if (!regs_return_value(regs)) {
+	if (!ret) {
 		atomic64_inc(&s2_stats.probe_perm);
 		s2_vm_set_perm(a->vm, a->ipa, 0, s2_prot_perm(a->prot, &s2_prot), 0, true);
 	}
+}
+
+/* The two ways to hook an entry and its return (S2_RET_FPROBE, compat.h). */
+#if S2_RET_FPROBE
+static struct fprobe s2_fp[S2_NPROBES];
+
+static int s2_fp_map_entry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+			   struct ftrace_regs *fr, void *data)
+{
+	return s2_map_entry(data, (struct kvm_pgtable *)ftrace_regs_get_argument(fr, 0),
+			    ftrace_regs_get_argument(fr, 1), ftrace_regs_get_argument(fr, 2),
+			    ftrace_regs_get_argument(fr, 3), ftrace_regs_get_argument(fr, 4));
+}
+
+static void s2_fp_map_ret(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+			  struct ftrace_regs *fr, void *data)
+{
+	s2_map_ret(data, (int)ftrace_regs_get_return_value(fr));
+}
+
+static int s2_fp_relax_entry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+			     struct ftrace_regs *fr, void *data)
+{
+	return s2_relax_entry(data, (struct kvm_pgtable *)ftrace_regs_get_argument(fr, 0),
+			      ftrace_regs_get_argument(fr, 1), ftrace_regs_get_argument(fr, 2));
+}
+
+static void s2_fp_relax_ret(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+			    struct ftrace_regs *fr, void *data)
+{
+	s2_relax_ret(data, (int)ftrace_regs_get_return_value(fr));
+}
+
+static int s2_register_ret(int i, const struct s2_probe_def *d)
+{
+	bool map = d->ev == S2_EV_MAP;
+
+	s2_fp[i].entry_handler = map ? s2_fp_map_entry : s2_fp_relax_entry;
+	s2_fp[i].exit_handler = map ? s2_fp_map_ret : s2_fp_relax_ret;
+	s2_fp[i].entry_data_size = sizeof(struct s2_args);
+	return register_fprobe(&s2_fp[i], d->symbol, NULL);
+}
+
+static void s2_unregister_ret(int i)
+{
+	unregister_fprobe(&s2_fp[i]);
+}
+
+static unsigned long s2_ret_missed(int i)
+{
+	return s2_fp[i].nmissed;
+}
+
+const char *s2_ret_hook = "fprobe";
+#else
+static struct kretprobe s2_krp[S2_NPROBES];
+
+static int s2_krp_map_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return s2_map_entry((struct s2_args *)ri->data, (struct kvm_pgtable *)s2_arg(regs, 0),
+			    s2_arg(regs, 1), s2_arg(regs, 2), s2_arg(regs, 3), s2_arg(regs, 4));
+}
+
+static int s2_krp_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	s2_map_ret((struct s2_args *)ri->data, (int)regs_return_value(regs));
 	return 0;
 }
+
+static int s2_krp_relax_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return s2_relax_entry((struct s2_args *)ri->data, (struct kvm_pgtable *)s2_arg(regs, 0),
+			      s2_arg(regs, 1), s2_arg(regs, 2));
+}
+
+static int s2_krp_relax_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	s2_relax_ret((struct s2_args *)ri->data, (int)regs_return_value(regs));
+	return 0;
+}
+
+static int s2_register_ret(int i, const struct s2_probe_def *d)
+{
+	bool map = d->ev == S2_EV_MAP;
+
+	s2_krp[i].kp.symbol_name = d->symbol;
+	s2_krp[i].entry_handler = map ? s2_krp_map_entry : s2_krp_relax_entry;
+	s2_krp[i].handler = map ? s2_krp_map_ret : s2_krp_relax_ret;
+	s2_krp[i].data_size = sizeof(struct s2_args);
+	s2_krp[i].maxactive = max(16U, 4 * num_possible_cpus());
+	return register_kretprobe(&s2_krp[i]);
+}
+
+static void s2_unregister_ret(int i)
+{
+	unregister_kretprobe(&s2_krp[i]);
+}
+
+static unsigned long s2_ret_missed(int i)
+{
+	return s2_krp[i].nmissed + s2_krp[i].kp.nmissed;
+}
+
+const char *s2_ret_hook = "kretprobe";
+#endif
 
 /* Entry probes: (pgt, addr, size) or (pgt) or (kvm). */
 static struct s2_vm *s2_entry_vm(struct pt_regs *regs)
@@ -236,7 +335,7 @@ unsigned long s2_probes_missed(void)
 	for (i = 0; i < S2_NPROBES; i++) {
 		if (!s2_registered[i])
 			continue;
-		n += s2_is_ret[i] ? s2_krp[i].nmissed + s2_krp[i].kp.nmissed : s2_kp[i].nmissed;
+		n += s2_is_ret[i] ? s2_ret_missed(i) : s2_kp[i].nmissed;
 	}
 	return n;
 }
@@ -249,7 +348,7 @@ void s2_probes_exit(void)
 		if (!s2_registered[i])
 			continue;
 		if (s2_is_ret[i])
-			unregister_kretprobe(&s2_krp[i]);
+			s2_unregister_ret(i);
 		else
 			unregister_kprobe(&s2_kp[i]);
 		s2_registered[i] = false;
@@ -269,17 +368,7 @@ int s2_probes_init(void)
 		case S2_EV_MAP:
 		case S2_EV_RELAX:
 			s2_is_ret[i] = true;
-			s2_krp[i].kp.symbol_name = d->symbol;
-			if (d->ev == S2_EV_MAP) {
-				s2_krp[i].entry_handler = s2_map_entry;
-				s2_krp[i].handler = s2_map_ret;
-			} else {
-				s2_krp[i].entry_handler = s2_relax_entry;
-				s2_krp[i].handler = s2_relax_ret;
-			}
-			s2_krp[i].data_size = sizeof(struct s2_args);
-			s2_krp[i].maxactive = max(16U, 4 * num_possible_cpus());
-			ret = register_kretprobe(&s2_krp[i]);
+			ret = s2_register_ret(i, d);
 			break;
 		default:
 			s2_kp[i].symbol_name = d->symbol;

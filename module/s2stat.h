@@ -191,5 +191,6 @@ void s2_probes_exit(void);
 unsigned long s2_probes_missed(void);
 u64 s2_probe_map_count(void);
 const char *s2_kvm_mode(void);
+extern const char *s2_ret_hook;
 
 #endif /* KVM_S2STAT_H */
