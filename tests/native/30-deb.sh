@@ -43,7 +43,7 @@ else
 	t_fail apt-install "apt-get install of the two packages failed"
 	exit 1
 fi
-t_diag "s2n: apt-get install (dkms build for $(echo "$kernels" | wc -w) kernel(s)) took $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }') s"
+t_diag "s2n: apt-get install ($(echo "$kernels" | wc -w) kernel(s) with headers) took $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }') s"
 grep -E "^(Building|Installing|Running|Signing|Building module)|dkms" "$S2_TMP/apt.log" | head -n 20 | sed 's/^/# apt: /'
 t_diag "$ dkms status"
 dkms status | sed 's/^/# /'
