@@ -13,14 +13,9 @@
 . "${0%/*}/benchlib.sh"
 
 b_meta
-t_run devices bind_vfio "$S2_IVSHMEM" || exit 1
-t_run load mod_load || exit 1
-vmm_start V --ram-nothp "ram:$G_RAM:16M" "vfio:$G_IVS:$S2_IVSHMEM:2" "ram:0x80000000:16M" ||
-	b_fail vmm-start "$(cat "$S2_TMP/vmm.V/err")"
+b_p4_vm
 vm=$V_VMS
 npages=$((256 * 1024 * 1024 / PS))
-b_touch V 1 all >/dev/null || b_fail touch-bar
-b_touch V 2 all >/dev/null || b_fail touch-ram		# populates the host side once
 wait_vm "$vm" || b_fail vm-dir
 t_eq tracked "$(sum "$vm" "$VFIO_COL") $(sum "$vm" state)" "$npages exact"
 cat "$S2_DFS/$vm/verify" >"$S2_TMP/verify.out"

@@ -25,15 +25,10 @@ if [ "$BENCH_CLOCK" = icount ]; then
 	t_skip p4-stall "needs parallel vCPUs: runs with s2bench.clock=wall"
 	exit 0
 fi
-t_run devices bind_vfio "$S2_IVSHMEM" || exit 1
-t_run load mod_load || exit 1
-vmm_start V --ram-nothp "ram:$G_RAM:16M" "vfio:$G_IVS:$S2_IVSHMEM:2" "ram:0x80000000:16M" ||
-	b_fail vmm-start "$(cat "$S2_TMP/vmm.V/err")"
+b_p4_vm
 vm=$V_VMS
 npages=$((256 * 1024 * 1024 / PS))
 ram_pages=$((16 * 1024 * 1024 / PS))
-b_touch V 1 all >/dev/null || b_fail touch-bar
-b_touch V 2 all >/dev/null || b_fail touch-ram		# populates the host side once
 wait_vm "$vm" || b_fail vm-dir
 t_eq tracked "$(sum "$vm" "$VFIO_COL") $(sum "$vm" state)" "$npages exact"
 # One verify on this clock, for scale: its time over its chunks is a chunk's mean lock hold.

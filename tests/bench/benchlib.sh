@@ -93,3 +93,14 @@ b_wait_status() {
 
 # b_verify_key VM KEY: a key of one verify read (the walk runs at open).
 b_verify_key() { awk -v k="$2" '$1 == k { print $2 }' "$S2_DFS/$1/verify"; }
+
+# b_p4_vm: the P4 VM (30-verify, 31-stall): ivshmem BAR2 on vfio-pci as slot 1 (256 MiB),
+# 16 MiB of RAM without THP as slot 2, both touched whole (the VM's name: $V_VMS).
+b_p4_vm() {
+	t_run devices bind_vfio "$S2_IVSHMEM" || exit 1
+	t_run load mod_load || exit 1
+	vmm_start V --ram-nothp "ram:$G_RAM:16M" "vfio:$G_IVS:$S2_IVSHMEM:2" "ram:0x80000000:16M" ||
+		b_fail vmm-start "$(cat "$S2_TMP/vmm.V/err")"
+	b_touch V 1 all >/dev/null || b_fail touch-bar
+	b_touch V 2 all >/dev/null || b_fail touch-ram		# populates the host side once
+}
