@@ -779,6 +779,8 @@ void s2_print_json(FILE *f, const struct s2_snapshot *s, const struct s2_json_op
 	jw_bool(&w, "lpa2", s->stats.lpa2);
 	jw_str(&w, "kvm_mode", s->stats.kvm_mode);
 	jw_str(&w, "discovery", s->stats.discovery);
+	if (s->stats.map_hook[0])
+		jw_str(&w, "map_hook", s->stats.map_hook);
 	jw_open(&w, "stats", '{');
 	for (i = 0; i < S2_STAT_NR; i++)
 		if (s->stats.has[i])

@@ -554,6 +554,7 @@ static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs, bool st
 
 static const char *const kvm_modes[] = { "vhe", "nvhe", "protected", NULL };
 static const char *const discoveries[] = { "kvm-debugfs", "on-fault", NULL };
+static const char *const map_hooks[] = { "kretprobe", "fprobe", NULL };
 static const char *const states[] = { S2_STATE_EXACT, S2_STATE_INEXACT, NULL };
 static const char *const founds[] = { "fault", "load", NULL };
 static const char *const results[] = { "ok", "differ", "unavailable", NULL };
@@ -562,9 +563,9 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 		   struct s2_err *err)
 {
 	struct lx lx = { buf, buf + len, path, 0, err };
-	struct kv_spec specs[7 + S2_STAT_NR];
-	int mode, disc;
-	size_t i, n = 0;
+	struct kv_spec specs[8 + S2_STAT_NR];
+	int mode, disc, hook = 0;
+	size_t i, n = 0, hook_spec, first_stat;
 
 	memset(out, 0, sizeof(*out));
 	memset(specs, 0, sizeof(specs));
@@ -577,6 +578,9 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 	specs[n++] = (struct kv_spec){ "lpa2", KV_BOOL, &out->lpa2, 0, NULL, 0, false };
 	specs[n++] = (struct kv_spec){ "kvm_mode", KV_ENUM, &mode, 0, kvm_modes, 0, false };
 	specs[n++] = (struct kv_spec){ "discovery", KV_ENUM, &disc, 0, discoveries, 0, false };
+	hook_spec = n;	/* added after 0.1.0 */
+	specs[n++] = (struct kv_spec){ "map_hook", KV_ENUM, &hook, 0, map_hooks, 0, true };
+	first_stat = n;
 	for (i = 0; i < S2_STAT_NR; i++)
 		specs[n++] = (struct kv_spec){ s2_stat_names[i], KV_U64, &out->val[i], 0, NULL, 0,
 					       i >= S2_STAT_FIRST_OPTIONAL };
@@ -584,8 +588,10 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 	if (format_line(&lx) || kv_lines(&lx, specs, n, false, NULL, NULL, NULL))
 		return -1;
 	for (i = 0; i < S2_STAT_NR; i++)
-		out->has[i] = specs[7 + i].line != 0;
+		out->has[i] = specs[first_stat + i].line != 0;
 	snprintf(out->kvm_mode, sizeof(out->kvm_mode), "%s", kvm_modes[mode]);
+	if (specs[hook_spec].line)
+		snprintf(out->map_hook, sizeof(out->map_hook), "%s", map_hooks[hook]);
 	snprintf(out->discovery, sizeof(out->discovery), "%s", discoveries[disc]);
 	out->page_shift = out->page_size == 4096 ? 12 : out->page_size == 16384 ? 14 : 16;
 	return 0;

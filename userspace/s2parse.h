@@ -72,6 +72,7 @@ struct s2_stats {
 	char kernel[S2_STR_MAX];
 	char kvm_mode[16];	/* vhe, nvhe, protected */
 	char discovery[16];	/* kvm-debugfs, on-fault */
+	char map_hook[16];	/* kretprobe, fprobe; "" from modules that do not say */
 	uint64_t page_size;
 	unsigned int page_shift;
 	bool fwb, lpa2;

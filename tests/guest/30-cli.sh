@@ -71,6 +71,7 @@ if [ "$VFIO_COL" = vfio_nc ]; then v='{"DEVICE_nGnRE":0,"NORMAL_NC":32,"NORMAL":
 else v='{"DEVICE_nGnRE":32,"NORMAL_NC":0,"NORMAL":0}'; fi
 t_eq json-vfio "$(grep -c "\"vfio_pages\":$v" "$S2_TMP/out")" 1
 t_eq json-other "$(grep -c "\"other_pages\":{\"DEVICE_nGnRE\":$E1K_PAGES,\"NORMAL_NC\":0,\"NORMAL\":0}" "$S2_TMP/out")" 1
+t_eq json-map-hook "$(grep -c "\"map_hook\":\"$(stats_v map_hook)\"" "$S2_TMP/out")" 1
 
 # Prometheus: per-VM and per-device series.
 cli --prometheus

@@ -237,6 +237,7 @@ static const struct bcase bad[] = {
 	{ "stats page_size 8192", K_STATS, "format 1\npage_size 8192\n", M8, "f:2: page_size" },
 	{ "stats fwb 2", K_STATS, "format 1\nfwb 2\n", M8, "f:2: fwb" },
 	{ "stats kvm_mode", K_STATS, "format 1\nkvm_mode hvf\n", M8, "f:2: kvm_mode" },
+	{ "stats map_hook", K_STATS, "format 1\nmap_hook uprobe\n", M8, "f:2: map_hook" },
 	{ "stats discovery", K_STATS, "format 1\ndiscovery guess\n", M8, "f:2:" },
 	{ "stats repeated", K_STATS, STATS "vms 2\n", M8, "f:27: key 'vms' repeated" },
 	{ "stats no value", K_STATS, "format 1\nvms\n", M8, "f:2:" },
@@ -561,9 +562,17 @@ static void test_values(void **state)
 	assert_int_equal(st.page_shift, 12);
 	assert_true(st.fwb);
 	assert_string_equal(st.kvm_mode, "vhe");
+	assert_string_equal(st.map_hook, "");	/* a module that does not say */
 	assert_string_equal(st.kernel, "6.12.0");
 	assert_int_equal(st.val[S2_STAT_RANGES_MAX], 262144);
 	assert_int_equal(st.val[S2_STAT_VFIO_BARS], 1);
+	{
+		static const char hooked[] = "format 1\nmap_hook fprobe\n" STATS_BODY;
+
+		assert_int_equal(s2_parse_stats(hooked, strlen(hooked), "s", &st, &err), 0);
+		assert_string_equal(st.map_hook, "fprobe");
+		assert_int_equal(st.val[S2_STAT_VFIO_BARS], 1);
+	}
 
 	assert_int_equal(s2_parse_summary(sum, strlen(sum), "s", &s, &err), 0);
 	assert_int_equal(s.n, 1);
