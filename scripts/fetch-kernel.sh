@@ -47,10 +47,11 @@ done
 ln -s "${moddir#"$dir"/}" "$dir/modules"
 
 # Header tree: the arm64 tree includes the -common tree and (7.x) sets KBUILD_OUTPUT by
-# absolute /usr/src paths; point both into our extracted root.
+# absolute /usr/src paths; point both into our extracted root, by its physical path (a
+# chroot build sees only that: build-module.sh bind-mounts `pwd -P` of the line).
 hdr=$dir/root/usr/src/linux-headers-$abi
 [ -d "$hdr" ] || die "no header tree for $abi"
-sed -i -e "s|/usr/src/|$dir/root/usr/src/|g" "$hdr/Makefile"
+sed -i -e "s|/usr/src/|$(cd "$dir" && pwd -P)/root/usr/src/|g" "$hdr/Makefile"
 ln -s "root/usr/src/linux-headers-$abi" "$dir/build"
 
 # Package versions, for the record.

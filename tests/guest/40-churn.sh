@@ -10,7 +10,7 @@
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
 
-if [ "$S2_MODE" = vhe ] && [ "$S2_LINE" != 6.12-16k ]; then N=1000; else N=200; fi
+if [ "$S2_MODE" = vhe ] && [ "${S2_LINE%-16k}" = "$S2_LINE" ]; then N=1000; else N=200; fi
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1
 idle=$(stats_v bytes_held)

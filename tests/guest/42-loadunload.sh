@@ -8,7 +8,7 @@
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
 
-if [ "$S2_MODE" = vhe ] && [ "$S2_LINE" != 6.12-16k ]; then N=100; else N=25; fi
+if [ "$S2_MODE" = vhe ] && [ "${S2_LINE%-16k}" = "$S2_LINE" ]; then N=100; else N=25; fi
 t_run devices setup_devices || exit 1
 vmm_start A $(std_slots) || exit 1
 vm=$A_VMS
