@@ -50,16 +50,7 @@ need_tools() {
 	for t in flex:flex bison:bison bc:bc perl:perl "${cross}gcc:gcc-aarch64-linux-gnu" gcc:gcc make:make; do
 		command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
 	done
-	[ ${#missing[@]} -gt 0 ] || return 0
-	local sudo=
-	if [ "$(id -u)" != 0 ]; then
-		command -v sudo >/dev/null || die "missing host packages: ${missing[*]} (apt-get install them as root)"
-		sudo=sudo
-	fi
-	log "installing host packages for the kernel build: ${missing[*]}"
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0 \
-		-o APT::Install-Recommends=false install "${missing[@]}" >"$B/debug-kernel-apt.log" 2>&1 ||
-		{ tail -n 20 "$B/debug-kernel-apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
+	[ ${#missing[@]} -eq 0 ] || host_apt_install "$B/debug-kernel-apt.log" "${missing[@]}"
 }
 
 # ---- which source version ------------------------------------------------------------

@@ -16,6 +16,24 @@ log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
 warn() { printf '[%s] warning: %s\n' "${0##*/}" "$*" >&2; }
 die() { printf '[%s] error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 
+# host_apt_install LOG PKG...: install missing host packages with the machine's own apt
+# (sudo when not root; apt-get update first; output in LOG; the log's tail and a one-line
+# error when it fails).  make setup has its own flow (optional packages).
+host_apt_install() {
+	local log=$1 sudo=
+	shift
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null || die "missing host packages ($*): run as root"
+		sudo=sudo
+	fi
+	log "installing host packages: $*"
+	mkdir -p "$(dirname "$log")"
+	{ $sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300 update &&
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0 \
+			-o APT::Install-Recommends=false -o DPkg::Lock::Timeout=300 install "$@"; } >"$log" 2>&1 ||
+		{ tail -n 20 "$log" >&2; die "apt-get install $* failed (log: $log)"; }
+}
+
 # cache_lock: serialise users of the shared download cache (private apt root, .deb cache,
 # kernel trees, chroots) between concurrent builds; held until the calling script exits.
 cache_lock() {

@@ -33,18 +33,7 @@ do_deps() {
 	for p in "${need[@]}"; do
 		dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
 	done
-	[ ${#missing[@]} -gt 0 ] || return 0
-	local sudo=
-	if [ "$(id -u)" != 0 ]; then
-		command -v sudo >/dev/null || die "missing packages (${missing[*]}): run as root"
-		sudo=sudo
-	fi
-	log "installing: ${missing[*]}"
-	mkdir -p "$out"
-	export DEBIAN_FRONTEND=noninteractive
-	{ $sudo apt-get -q -y update && $sudo apt-get -q -y -o Dpkg::Use-Pty=0 \
-		-o APT::Install-Recommends=false install "${missing[@]}"; } >"$out/deps-apt.log" 2>&1 ||
-		{ tail -n 20 "$out/deps-apt.log" >&2; die "apt-get install ${missing[*]} failed (log $out/deps-apt.log)"; }
+	[ ${#missing[@]} -eq 0 ] || host_apt_install "$out/deps-apt.log" "${missing[@]}"
 }
 
 do_check() {
