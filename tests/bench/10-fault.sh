@@ -12,6 +12,7 @@
 # VM, and unload it after the touch; "off" runs have no module.  Pairs alternate the order.
 # Each pair also reports how many map calls the module saw during the touch (maps=) and how
 # many of them mapped device memory (devmaps=), as evidence that the probes fired per page.
+# shellcheck source-path=SCRIPTDIR source=benchlib.sh
 . "${0%/*}/benchlib.sh"
 
 b_meta
@@ -62,13 +63,9 @@ for kind in dev ram; do
 	if [ $kind = dev ]; then s=1; else s=2; fi
 	i=1
 	while [ $i -le "$BENCH_PAIRS" ]; do
-		for side in $(b_order $i | sed 's/./& /g'); do
-			if [ "$side" = a ]; then
-				off=$(p1_run off $s) || b_fail "p1-$kind-pair-$i" "off run failed"
-			else
-				on=$(p1_run on $s) || b_fail "p1-$kind-pair-$i" "on run failed"
-			fi
-		done
+		b_pair $i "p1_run off $s" "p1_run on $s" ||
+			b_fail "p1-$kind-pair-$i" "$b_side run failed (a: off, b: on)"
+		off=$b_a on=$b_b
 		# shellcheck disable=SC2086 # split the three fields
 		set -- $on
 		b_out pair "fig=P1.$kind i=$i order=$(b_order $i) a=${off%% *} b=$1 maps=$2 devmaps=$3" \

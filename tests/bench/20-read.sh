@@ -13,6 +13,7 @@
 # P2.summary-ranges  summary, half ÷ full  (32 768 ranges ÷ 1)
 # P2.mappings  read of <vm>/mappings, half ÷ full (32 768 records ÷ 1; median of 3 reads)
 # P3           stats bytes_held: idle (module loaded, no VM), with the VM in each state.
+# shellcheck source-path=SCRIPTDIR source=benchlib.sh
 . "${0%/*}/benchlib.sh"
 
 b_meta
@@ -57,13 +58,9 @@ p2_measure() {
 
 i=1
 while [ $i -le "$BENCH_PAIRS" ]; do
-	for side in $(b_order $i | sed 's/./& /g'); do
-		if [ "$side" = a ]; then
-			one=$(p2_measure one) || b_fail "p2-pair-$i" "state one"
-		else
-			full=$(p2_measure full) || b_fail "p2-pair-$i" "state full"
-		fi
-	done
+	b_pair $i "p2_measure one" "p2_measure full" ||
+		b_fail "p2-pair-$i" "run $b_side failed (a: state one, b: state full)"
+	one=$b_a full=$b_b
 	# shellcheck disable=SC2086 # split the three numbers
 	set -- $one $full
 	b_out pair "fig=P2.summary i=$i order=$(b_order $i) a=$1 b=$4 pages_a=1 pages_b=$npages"
@@ -84,13 +81,9 @@ p2_maps() {
 }
 i=1
 while [ $i -le "$BENCH_PAIRS" ]; do
-	for side in $(b_order $i | sed 's/./& /g'); do
-		if [ "$side" = a ]; then
-			full=$(p2_maps full) || b_fail "p2-maps-pair-$i" "state full"
-		else
-			halfm=$(p2_maps half) || b_fail "p2-maps-pair-$i" "state half"
-		fi
-	done
+	b_pair $i "p2_maps full" "p2_maps half" ||
+		b_fail "p2-maps-pair-$i" "run $b_side failed (a: state full, b: state half)"
+	full=$b_a halfm=$b_b
 	# shellcheck disable=SC2086 # split the numbers
 	set -- $full $halfm
 	b_out pair "fig=P2.mappings i=$i order=$(b_order $i) a=$1 b=$5 ranges_a=$4 ranges_b=$8"

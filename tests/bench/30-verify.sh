@@ -10,6 +10,7 @@
 #               lock hold (max_lock_hold_us) when the module reports it.
 # P4.lock       the module's walk_max_lock_hold_us (stats), when it reports it.
 # What a vCPU sees while verify runs is 31-stall.sh.
+# shellcheck source-path=SCRIPTDIR source=benchlib.sh
 . "${0%/*}/benchlib.sh"
 
 b_meta
@@ -24,13 +25,9 @@ sed 's/^/# verify: /' "$S2_TMP/verify.out"
 
 i=1
 while [ $i -le "$BENCH_PAIRS" ]; do
-	for side in $(b_order $i | sed 's/./& /g'); do
-		if [ "$side" = a ]; then
-			s=$(b_read 41 "$S2_DFS/summary") || b_fail "p4-pair-$i" summary
-		else
-			v=$(b_read 3 "$S2_DFS/$vm/verify") || b_fail "p4-pair-$i" verify
-		fi
-	done
+	b_pair $i "b_read 41 $S2_DFS/summary" "b_read 3 $S2_DFS/$vm/verify" ||
+		b_fail "p4-pair-$i" "run $b_side failed (a: summary, b: verify)"
+	s=$b_a v=$b_b
 	b_out pair "fig=P4.verify i=$i order=$(b_order $i) a=$s b=$v leaves=$npages" \
 		"chunks=$(b_verify_key "$vm" chunks)" \
 		"max_lock_hold_us=$(b_verify_key "$vm" max_lock_hold_us)"

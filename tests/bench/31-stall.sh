@@ -17,6 +17,7 @@
 # vCPUs take turns (round robin, up to 100 ms of guest time each), which measures QEMU's
 # scheduling, so this script reports nothing with s2bench.clock=icount (scripts/bench.sh
 # runs it in a second, wall-clock boot).
+# shellcheck source-path=SCRIPTDIR source=benchlib.sh
 . "${0%/*}/benchlib.sh"
 
 SINGLES=32
@@ -61,13 +62,9 @@ p4_faults() {
 
 i=1
 while [ $i -le "$BENCH_PAIRS" ]; do
-	for side in $(b_order $i | sed 's/./& /g'); do
-		if [ "$side" = a ]; then
-			ctl=$(p4_faults "$S2_DFS/summary") || b_fail "p4-faults-pair-$i" control
-		else
-			ver=$(p4_faults "$S2_DFS/$vm/verify") || b_fail "p4-faults-pair-$i" verify
-		fi
-	done
+	b_pair $i "p4_faults $S2_DFS/summary" "p4_faults $S2_DFS/$vm/verify" ||
+		b_fail "p4-faults-pair-$i" "run $b_side failed (a: control, b: verify)"
+	ctl=$b_a ver=$b_b
 	# shellcheck disable=SC2086 # split the numbers
 	set -- $ctl $ver
 	b_out pair "fig=P4.faults i=$i order=$(b_order $i) a=$1 b=$5 pages=$ram_pages" \

@@ -75,6 +75,16 @@ b_exec() {
 # in time favours neither side.
 b_order() { if [ $(($1 % 2)) = 1 ]; then echo ab; else echo ba; fi; }
 
+# b_pair I A B: run the commands A and B (strings, evaluated) in the order of pair I
+# (b_order); their outputs in b_a and b_b.  Returns 1 when one fails, b_side naming it.
+# shellcheck disable=SC2034 # b_a, b_b: for the caller
+b_pair() {
+	for b_side in $(b_order "$1" | sed 's/./& /g'); do
+		if [ "$b_side" = a ]; then b_a=$(eval "$2") || return 1
+		else b_b=$(eval "$3") || return 1; fi
+	done
+}
+
 # b_max / b_median: of the numbers on stdin, one a line.
 b_max() { sort -n | tail -n1; }
 b_median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
