@@ -88,6 +88,13 @@ $(UT)/test_decode: $(TOP)/tests/unit/test_decode.c $(CLI_DEPS) | host-test-deps
 $(UT)/test_parse: $(TOP)/tests/unit/test_parse.c $(UT_LIB) $(CLI_DEPS) | host-test-deps
 	$(SAN_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(SAN_FLAGS) $< $(UT_LIB) -lcmocka -o $@
 
+# The module's pure range tree, against a host shim of <linux/rbtree.h>.
+RTREE_CPPFLAGS := -I$(TOP)/tests/unit/kshim -I$(TOP)/module -I$(TOP)/include
+$(UT)/test_rtree: $(TOP)/tests/unit/test_rtree.c $(TOP)/module/rtree.c $(TOP)/module/rtree.h \
+		  $(wildcard $(TOP)/tests/unit/kshim/linux/*.h) $(CLI_DEPS) | host-test-deps
+	@mkdir -p $(@D)
+	$(SAN_CC) $(UT_WARN) $(RTREE_CPPFLAGS) $(SAN_FLAGS) $< $(TOP)/module/rtree.c -lcmocka -o $@
+
 $(UT)/test_cli: $(TOP)/tests/unit/test_cli.c $(CLI_DEPS) | host-test-deps
 	$(SAN_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(SAN_FLAGS) $< -lcmocka -o $@
 
@@ -125,10 +132,12 @@ fuzz: $(FZ)/fuzz_parse $(FZ)/seeds.stamp
 
 # ---- host-test ----
 
-host-test: host-test-deps $(B)/host/kvm-s2stat $(UT)/kvm-s2stat $(UT)/test_decode \
+host-test: host-test-deps $(B)/host/kvm-s2stat $(UT)/kvm-s2stat $(UT)/test_decode $(UT)/test_rtree \
 	   $(UT)/test_parse $(UT)/test_cli $(FZ)/fuzz_parse $(FZ)/seeds.stamp
 	@echo "== test_decode"
 	@$(UT)/test_decode
+	@echo "== test_rtree"
+	@$(UT)/test_rtree
 	@echo "== test_parse"
 	@cd $(TOP) && S2_FIXTURES=$(TOP)/tests/fixtures S2_TMP=$(UT)/tmp $(UT)/test_parse
 	@echo "== test_cli"

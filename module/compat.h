@@ -3,21 +3,31 @@
  * kvm_s2stat: every kernel-version difference, in one place.
  *
  *  6.1 - 6.8   enum kvm_pgtable_prot X,W,R,DEVICE = bits 0-3; no NORMAL_NC
- *  6.2         kvm_pgtable_stage2_map() gains a 7th argument (flags); we read only 1-5
+ *  6.2         kvm_pgtable_stage2_map() gains a 7th argument (flags); arm64 ftrace passes
+ *              arguments in struct ftrace_regs (DYNAMIC_FTRACE_WITH_ARGS; 6.1: pt_regs)
  *  6.3         kvm_pgtable::pgd becomes an RCU kvm_pteref_t; start_level becomes s8
+ *  6.5         kvm_pgtable_stage2_split() (eager page splitting for dirty logging)
  *  6.9         KVM_PGTABLE_PROT_NORMAL_NC (vfio-pci BARs, VM_ALLOW_ANY_UNCACHED); LPA2
  *  6.14        protected mode maps guests through pkvm_pgtable_stage2_*() (KVM_PGT_FN), and
- *              the guest's table is owned by the hypervisor (not walkable from the host)
+ *              the guest's table is owned by the hypervisor (not readable from the host);
+ *              relax_perms() gains flags
+ *  6.17        cacheable PFNMAP (device memory mapped Normal: its prot has no device bit)
  *  6.19        prot X splits into PX/UX and moves R/W/DEVICE/NORMAL_NC up; descriptors use
  *              XN[1:0] (FEAT_XNX); teardown is _destroy_range() + _destroy_pgd()
+ *
+ * Every hooked function's prototype is checked against the kernel's own declaration at build
+ * time (S2_CHECK_PROTO below): a kernel that changes one fails the build, not the host.
  */
 #ifndef KVM_S2STAT_COMPAT_H
 #define KVM_S2STAT_COMPAT_H
 
-#include <linux/version.h>
-#include <linux/rcupdate.h>
+#include <linux/build_bug.h>
+#include <linux/ftrace.h>
 #include <linux/kvm_host.h>
+#include <linux/rcupdate.h>
+#include <linux/version.h>
 #include <asm/kvm_pgtable.h>
+#include <asm/virt.h>
 
 /* The one version test; everything below is expressed with it. */
 #define S2_KERNEL_AT_LEAST(major, minor) \
@@ -28,7 +38,15 @@
 #endif
 
 #ifdef CONFIG_PREEMPT_RT
-#error "kvm_s2stat does not support PREEMPT_RT: its probes allocate with GFP_ATOMIC"
+#error "kvm_s2stat does not support PREEMPT_RT: its hooks take raw spinlocks around tree updates"
+#endif
+
+#if !IS_ENABLED(CONFIG_DYNAMIC_FTRACE)
+#error "kvm_s2stat needs CONFIG_DYNAMIC_FTRACE (its hooks are ftrace callbacks)"
+#endif
+
+#if S2_KERNEL_AT_LEAST(6, 14)
+#include <asm/kvm_pkvm.h>
 #endif
 
 /* enum kvm_pgtable_prot, by the header's own names. */
@@ -59,6 +77,12 @@
 	.normal_nc = S2_PROT_NORMAL_NC,				\
 }
 
+/*
+ * Since 6.17 KVM maps cacheable PFNMAP memory Normal: a map whose prot has no device bit may
+ * still be device memory, and only its PFN tells.  Before, the prot alone decides.
+ */
+#define S2_CACHEABLE_PFNMAP	S2_KERNEL_AT_LEAST(6, 17)
+
 /* The root table of a stage-2 page table (caller holds kvm->mmu_lock). */
 static inline u64 *s2_pgt_pgd(struct kvm_pgtable *pgt)
 {
@@ -74,7 +98,7 @@ static inline int s2_pgt_start_level(struct kvm_pgtable *pgt)
 	return (int)pgt->start_level;
 }
 
-/* The host cannot walk a guest table the pKVM hypervisor owns (6.14+ protected mode). */
+/* The host cannot read a guest table the pKVM hypervisor owns (6.14+ protected mode). */
 static inline bool s2_tables_walkable(void)
 {
 #if S2_KERNEL_AT_LEAST(6, 14)
@@ -84,10 +108,25 @@ static inline bool s2_tables_walkable(void)
 #endif
 }
 
+static inline bool s2_need_pkvm(void)
+{
+	return !s2_tables_walkable();
+}
+
+/* Argument @n of a hooked function, in an ftrace callback. */
+static __always_inline unsigned long s2_fregs_arg(struct ftrace_regs *fregs, unsigned int n)
+{
+#if S2_KERNEL_AT_LEAST(6, 2)
+	return ftrace_regs_get_argument(fregs, n);
+#else
+	/* 6.1 arm64 (WITH_REGS): ftrace_caller saves x0-x8 in a pt_regs frame. */
+	return ftrace_get_regs(fregs)->regs[n];
+#endif
+}
+
 /*
- * How the map and permission-relax calls (the fault path) are hooked: fprobe where the
- * kernel has the function-graph based fprobe with ftrace_regs (6.14+) built in, since its
- * entry and return hooks cost no exception (docs/performance.md); kretprobes elsewhere.
+ * Return hooks, only for the pKVM 6.14+ map path (its table cannot be read back): fprobe
+ * where the kernel has the ftrace_regs based one, else kretprobes.
  */
 #if S2_KERNEL_AT_LEAST(6, 14) && IS_ENABLED(CONFIG_FPROBE) && \
 	IS_ENABLED(CONFIG_HAVE_FUNCTION_GRAPH_FREGS)
@@ -96,68 +135,114 @@ static inline bool s2_tables_walkable(void)
 #define S2_RET_FPROBE	0
 #endif
 
-/* What a probed function tells us. */
+/* What a hooked function tells us. */
 enum s2_event {
-	S2_EV_MAP,		/* (pgt, ipa, size, phys, prot, ...) -> int */
+	S2_EV_MAP,		/* (pgt, ipa, size, phys, prot, ...) */
 	S2_EV_UNMAP,		/* (pgt, ipa, size) */
-	S2_EV_DESTROY,		/* (pgt): every mapping is gone */
-	S2_EV_RELAX,		/* (pgt, ipa, prot, ...) -> int: adds permissions to one leaf */
 	S2_EV_WRPROTECT,	/* (pgt, ipa, size): removes write permission */
-	S2_EV_VM_GONE,		/* (kvm): KVM destroys the VM */
+	S2_EV_RELAX,		/* (pgt, ipa, prot, ...): adds permissions to one leaf */
+	S2_EV_SPLIT,		/* (pgt, ipa, size, mc): blocks become pages */
+	S2_EV_DESTROY,		/* (pgt): every mapping is gone */
+	S2_EV_PKVM_MAP,		/* pkvm_pgtable_stage2_map: entry and return */
+	S2_EV_PKVM_RELAX,	/* pkvm_pgtable_stage2_relax_perms: entry and return */
+	S2_EV_NR,
 };
 
-/* When a probe is needed. */
+/* When a hook is needed. */
 enum s2_need {
+	S2_NEED_WALKABLE,	/* the host's own tables (every mode but pKVM 6.14+) */
+	S2_NEED_PKVM,		/* pKVM 6.14+ (KVM_PGT_FN) */
 	S2_NEED_ALWAYS,
-	S2_NEED_PKVM,		/* only when the guest tables go through pkvm_*() */
 };
 
-struct s2_probe_def {
+struct s2_hook_def {
 	const char *symbol;
 	enum s2_event ev;
 	enum s2_need need;
 };
 
-#define S2_PROBE(sym, ev, need) { #sym, S2_EV_##ev, S2_NEED_##need }
+#define S2_HOOK(sym, ev, need) { #sym, S2_EV_##ev, S2_NEED_##need }
 
-#ifdef S2_COMPAT_PROBE_DEFS	/* probes.c only */
-static const struct s2_probe_def s2_probe_defs[] = {
-	S2_PROBE(kvm_pgtable_stage2_map, MAP, ALWAYS),
-	S2_PROBE(kvm_pgtable_stage2_unmap, UNMAP, ALWAYS),
-	S2_PROBE(kvm_pgtable_stage2_relax_perms, RELAX, ALWAYS),
-	S2_PROBE(kvm_pgtable_stage2_wrprotect, WRPROTECT, ALWAYS),
+/* The prototypes the hooks read arguments by; the build checks them against the kernel's. */
+typedef int (s2_map_proto)(struct kvm_pgtable *pgt, u64 addr, u64 size, u64 phys,
+			   enum kvm_pgtable_prot prot, void *mc
+#if S2_KERNEL_AT_LEAST(6, 2)
+			   , enum kvm_pgtable_walk_flags flags
+#endif
+			   );
+typedef int (s2_range_proto)(struct kvm_pgtable *pgt, u64 addr, u64 size);
+typedef int (s2_relax_proto)(struct kvm_pgtable *pgt, u64 addr, enum kvm_pgtable_prot prot
+#if S2_KERNEL_AT_LEAST(6, 14)
+			     , enum kvm_pgtable_walk_flags flags
+#endif
+			     );
+typedef int (s2_split_proto)(struct kvm_pgtable *pgt, u64 addr, u64 size,
+			     struct kvm_mmu_memory_cache *mc);
+typedef void (s2_destroy_proto)(struct kvm_pgtable *pgt);
+typedef void (s2_vm_proto)(struct kvm *kvm);
+
+/* Checked in hooks.c: a prototype that changed fails the build there. */
+#define S2_PROTO_MSG	"a hooked function changed its prototype: update compat.h"
+
+#ifdef S2_COMPAT_HOOK_DEFS	/* hooks.c only */
+static_assert(__same_type(&kvm_arch_destroy_vm, s2_vm_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&kvm_pgtable_stage2_map, s2_map_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&kvm_pgtable_stage2_unmap, s2_range_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&kvm_pgtable_stage2_wrprotect, s2_range_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&kvm_pgtable_stage2_relax_perms, s2_relax_proto *), S2_PROTO_MSG);
+#if S2_KERNEL_AT_LEAST(6, 5)
+static_assert(__same_type(&kvm_pgtable_stage2_split, s2_split_proto *), S2_PROTO_MSG);
+#endif
 #if S2_KERNEL_AT_LEAST(6, 19)
-	/*
-	 * Teardown calls _destroy_range() once per 1 GiB of IPA space (4M calls for a 52-bit
-	 * VM) on a table already unlinked from the VM, then _destroy_pgd(): only the latter is
-	 * probed, and it clears everything.
-	 */
-	S2_PROBE(kvm_pgtable_stage2_destroy_pgd, DESTROY, ALWAYS),
+static_assert(__same_type(&kvm_pgtable_stage2_destroy_pgd, s2_destroy_proto *), S2_PROTO_MSG);
 #else
-	S2_PROBE(kvm_pgtable_stage2_destroy, DESTROY, ALWAYS),
+static_assert(__same_type(&kvm_pgtable_stage2_destroy, s2_destroy_proto *), S2_PROTO_MSG);
 #endif
 #if S2_KERNEL_AT_LEAST(6, 14)
-	S2_PROBE(pkvm_pgtable_stage2_map, MAP, PKVM),
-	S2_PROBE(pkvm_pgtable_stage2_unmap, UNMAP, PKVM),
-	S2_PROBE(pkvm_pgtable_stage2_relax_perms, RELAX, PKVM),
-	S2_PROBE(pkvm_pgtable_stage2_wrprotect, WRPROTECT, PKVM),
+static_assert(__same_type(&pkvm_pgtable_stage2_map, s2_map_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&pkvm_pgtable_stage2_unmap, s2_range_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&pkvm_pgtable_stage2_wrprotect, s2_range_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&pkvm_pgtable_stage2_relax_perms, s2_relax_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&pkvm_pgtable_stage2_split, s2_split_proto *), S2_PROTO_MSG);
 #if S2_KERNEL_AT_LEAST(6, 19)
-	S2_PROBE(pkvm_pgtable_stage2_destroy_pgd, DESTROY, PKVM),
+static_assert(__same_type(&pkvm_pgtable_stage2_destroy_pgd, s2_destroy_proto *), S2_PROTO_MSG);
 #else
-	S2_PROBE(pkvm_pgtable_stage2_destroy, DESTROY, PKVM),
+static_assert(__same_type(&pkvm_pgtable_stage2_destroy, s2_destroy_proto *), S2_PROTO_MSG);
 #endif
 #endif
-	S2_PROBE(kvm_arch_destroy_vm, VM_GONE, ALWAYS),
+
+/*
+ * The guard (kvm_arch_destroy_vm) comes first: hooks.c arms it before any other and disarms
+ * it last.  Teardown: 6.19+ first calls _destroy_range() once per GiB of IPA space (4 million
+ * calls for a 52-bit VM) on the already unlinked table, then _destroy_pgd(); only the latter
+ * is hooked, and it clears everything.
+ */
+static const struct s2_hook_def s2_hook_defs[] = {
+	S2_HOOK(kvm_arch_destroy_vm, NR, ALWAYS),
+	S2_HOOK(kvm_pgtable_stage2_map, MAP, WALKABLE),
+	S2_HOOK(kvm_pgtable_stage2_unmap, UNMAP, WALKABLE),
+	S2_HOOK(kvm_pgtable_stage2_wrprotect, WRPROTECT, WALKABLE),
+	S2_HOOK(kvm_pgtable_stage2_relax_perms, RELAX, WALKABLE),
+#if S2_KERNEL_AT_LEAST(6, 5)
+	S2_HOOK(kvm_pgtable_stage2_split, SPLIT, WALKABLE),
+#endif
+#if S2_KERNEL_AT_LEAST(6, 19)
+	S2_HOOK(kvm_pgtable_stage2_destroy_pgd, DESTROY, WALKABLE),
+#else
+	S2_HOOK(kvm_pgtable_stage2_destroy, DESTROY, WALKABLE),
+#endif
+#if S2_KERNEL_AT_LEAST(6, 14)
+	S2_HOOK(pkvm_pgtable_stage2_map, PKVM_MAP, PKVM),
+	S2_HOOK(pkvm_pgtable_stage2_unmap, UNMAP, PKVM),
+	S2_HOOK(pkvm_pgtable_stage2_wrprotect, WRPROTECT, PKVM),
+	S2_HOOK(pkvm_pgtable_stage2_relax_perms, PKVM_RELAX, PKVM),
+#if S2_KERNEL_AT_LEAST(6, 19)
+	S2_HOOK(pkvm_pgtable_stage2_destroy_pgd, DESTROY, PKVM),
+#else
+	S2_HOOK(pkvm_pgtable_stage2_destroy, DESTROY, PKVM),
+#endif
+#endif
 };
-#endif
-
-static inline bool s2_need_pkvm(void)
-{
-#if S2_KERNEL_AT_LEAST(6, 14)
-	return is_protected_kvm_enabled();
-#else
-	return false;
-#endif
-}
+#endif /* S2_COMPAT_HOOK_DEFS */
 
 #endif /* KVM_S2STAT_COMPAT_H */

@@ -6,14 +6,33 @@
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kvm_s2stat
 
+#ifndef KVM_S2STAT_TRACE_NAME
+#define KVM_S2STAT_TRACE_NAME
+#include <linux/string.h>
+
+#include "vm.h"
+
+/* The VM's name for a trace event ("-" until it is published). */
+static inline void s2_trace_name(const struct s2_vm *vm, char *buf)
+{
+	/* Pairs with the release in the lifecycle's publication. */
+	if (smp_load_acquire(&vm->lc.published))
+		memcpy(buf, vm->name, S2_VM_NAME_LEN);
+	else
+		strscpy(buf, "-", S2_VM_NAME_LEN);
+}
+#endif
+
 #if !defined(KVM_S2STAT_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define KVM_S2STAT_TRACE_H
 
 #include <linux/tracepoint.h>
 
-#include "s2stat.h"
-
-/* A device-memory map that succeeded; bdf ffff:ff:1f.7 and bar 255 mean no PCI BAR. */
+/*
+ * Device-memory leaves read back from the table after a map, a permission change or a split
+ * (a settle), or a map that pKVM 6.14+ reported done; bdf ffff:ff:1f.7 and bar 255 mean no
+ * PCI BAR.
+ */
 TRACE_EVENT(s2_map,
 	    TP_PROTO(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, const struct s2_props *p),
 	    TP_ARGS(vm, ipa, pa, size, p),
@@ -26,7 +45,7 @@ TRACE_EVENT(s2_map,
 			     __field(u8, attr)
 			     __field(u8, class)
 			     __field(s8, level)),
-	    TP_fast_assign(s2_vm_trace_name(vm, __entry->vm);
+	    TP_fast_assign(s2_trace_name(vm, __entry->vm);
 			   __entry->ipa = ipa;
 			   __entry->pa = pa;
 			   __entry->size = size;
@@ -46,7 +65,10 @@ TRACE_EVENT(s2_map,
 		      __entry->bdf & 7, __entry->bar)
 );
 
-/* A device-memory map the kernel refused (not -EAGAIN), with the attribute requested. */
+/*
+ * Device-memory maps that left no leaf (read back by a settle: ret -1), or that pKVM 6.14+
+ * refused (its error), with the attribute requested.
+ */
 TRACE_EVENT(s2_map_failed,
 	    TP_PROTO(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, u8 attr, int ret),
 	    TP_ARGS(vm, ipa, pa, size, attr, ret),
@@ -56,7 +78,7 @@ TRACE_EVENT(s2_map_failed,
 			     __field(u64, size)
 			     __field(int, ret)
 			     __field(u8, attr)),
-	    TP_fast_assign(s2_vm_trace_name(vm, __entry->vm);
+	    TP_fast_assign(s2_trace_name(vm, __entry->vm);
 			   __entry->ipa = ipa;
 			   __entry->pa = pa;
 			   __entry->size = size;
@@ -69,14 +91,14 @@ TRACE_EVENT(s2_map_failed,
 		      __entry->ret)
 );
 
-/* An unmap of a VM that has tracked state; size 0xffffffffffffffff: the table's teardown. */
+/* An unmap of a tracked VM; size 0xffffffffffffffff: the table's teardown. */
 TRACE_EVENT(s2_unmap,
 	    TP_PROTO(struct s2_vm *vm, u64 ipa, u64 size),
 	    TP_ARGS(vm, ipa, size),
 	    TP_STRUCT__entry(__array(char, vm, S2_VM_NAME_LEN)
 			     __field(u64, ipa)
 			     __field(u64, size)),
-	    TP_fast_assign(s2_vm_trace_name(vm, __entry->vm);
+	    TP_fast_assign(s2_trace_name(vm, __entry->vm);
 			   __entry->ipa = ipa;
 			   __entry->size = size;),
 	    TP_printk("vm=%s ipa=0x%llx size=0x%llx", __entry->vm, __entry->ipa, __entry->size)
@@ -87,7 +109,7 @@ TRACE_EVENT(s2_vm_gone,
 	    TP_PROTO(struct s2_vm *vm),
 	    TP_ARGS(vm),
 	    TP_STRUCT__entry(__array(char, vm, S2_VM_NAME_LEN)),
-	    TP_fast_assign(s2_vm_trace_name(vm, __entry->vm);),
+	    TP_fast_assign(s2_trace_name(vm, __entry->vm);),
 	    TP_printk("vm=%s", __entry->vm)
 );
 

@@ -1,44 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvm_s2stat: per-VM state — the VM table and each VM's coalesced device-memory ranges.
- *
- * Each VM keeps an rbtree of non-overlapping ranges sorted by IPA.  A range is a maximal run
- * of leaves contiguous in IPA and PA with equal properties (level, attribute, permissions,
- * PCI BAR).  Counters follow every change so that reading them is O(1).  The tree changes
- * from probe handlers (atomic context, under KVM's mmu_lock) and from the walker (process
- * context, holding kvm->mmu_lock for write); vm->lock serialises both.  Nodes are allocated
- * outside vm->lock and freed after it is released.
+ * kvm_s2stat VM registry (vm.h): VM objects, their references, their tracked state.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
 #include <linux/kvm_host.h>
-#include <linux/mutex.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include "compat.h"
 #include "s2stat.h"
+#include "vm.h"
+#include "trace.h"
 
 #define S2_VM_HASH_BITS	6
 #define S2_MAX_VMS	65536
-#define S2_RESYNC_MAX_BACKOFF	64	/* seconds */
+#define S2_RESERVE	2	/* nodes a hook-side change may take */
+#define S2_PEND_KICK	16	/* pending ranges that call for a settle now */
 
 static DEFINE_HASHTABLE(s2_vm_hash, S2_VM_HASH_BITS);
-static LIST_HEAD(s2_vm_list);
+static LIST_HEAD(s2_vm_all);		/* every object until freed, under s2_vms_lock */
 static DEFINE_RAW_SPINLOCK(s2_vms_lock);
-/* Serialises VM publication and retirement (debugfs directories) and discovery. */
-DEFINE_MUTEX(s2_vms_mutex);
-static struct kmem_cache *s2_range_cache;
-static struct workqueue_struct *s2_wq;
-static bool s2_exiting;
+static struct kmem_cache *s2_node_cache;
 
-/* ---- range nodes ---- */
+/* ---- nodes ---- */
 
-/*
- * s2_range_alloc_over() - a range node, within the budget plus @slack: the walker may hold
- * one chunk's worth of nodes beyond it while it replaces tracked ranges by walked ones.
- */
-struct s2_range *s2_range_alloc_over(gfp_t gfp, unsigned int slack)
+static struct s2_range *node_alloc(gfp_t gfp, unsigned int slack)
 {
 	struct s2_range *r;
 
@@ -46,588 +35,130 @@ struct s2_range *s2_range_alloc_over(gfp_t gfp, unsigned int slack)
 		atomic_dec(&s2_stats.ranges);
 		return NULL;
 	}
-	r = kmem_cache_alloc(s2_range_cache, gfp | __GFP_NOWARN);
+	r = kmem_cache_alloc(s2_node_cache, gfp | __GFP_NOWARN);
 	if (!r)
 		atomic_dec(&s2_stats.ranges);
 	return r;
 }
 
-struct s2_range *s2_range_alloc(gfp_t gfp)
+static void node_free(struct s2_range *r)
 {
-	return s2_range_alloc_over(gfp, 0);
+	kmem_cache_free(s2_node_cache, r);
+	atomic_dec(&s2_stats.ranges);
 }
 
-void s2_range_free(struct s2_range *r)
+static void free_list(struct s2_range *r)
 {
-	if (r) {
-		kmem_cache_free(s2_range_cache, r);
-		atomic_dec(&s2_stats.ranges);
+	while (r) {
+		struct s2_range *next = r->next_free;
+
+		node_free(r);
+		r = next;
 	}
 }
 
-/* Memory the module holds for tracking: VM objects, range nodes and the BAR table. */
-size_t s2_bytes_held(void)
+/**
+ * s2_pool_fill() - make @pool hold at least @n spare nodes.
+ * @pool: the pool.
+ * @n: nodes wanted.
+ * @gfp: GFP_KERNEL in process context (settles may then exceed the budget by one chunk's
+ *	 worth while old nodes are replaced), GFP_NOWAIT in hooks (never beyond the budget).
+ *
+ * Returns 0 or -ENOMEM.
+ */
+int s2_pool_fill(struct s2_pool *pool, unsigned int n, gfp_t gfp)
 {
-	return (size_t)atomic_read(&s2_stats.ranges) * kmem_cache_size(s2_range_cache) +
-	       (size_t)atomic_read(&s2_stats.vms) * sizeof(struct s2_vm) + s2_pci_bytes();
+	unsigned int slack = gfpflags_allow_blocking(gfp) ? n : 0;
+
+	while (pool->nspare < n) {
+		struct s2_range *r = node_alloc(gfp, slack);
+
+		if (!r)
+			return -ENOMEM;
+		s2_pool_give(pool, r);
+		pool->short_by = 0;
+	}
+	return 0;
 }
 
-static void free_dead(struct list_head *dead)
+/* s2_pool_release() - free every node of @pool (spare and dead). */
+void s2_pool_release(struct s2_pool *pool)
 {
-	struct s2_range *r, *tmp;
-
-	list_for_each_entry_safe(r, tmp, dead, dead)
-		s2_range_free(r);
+	free_list(pool->spare);
+	free_list(pool->dead);
+	*pool = (struct s2_pool){};
 }
 
-/* Nodes a tree operation may consume: up to two singles, then a list. */
-struct s2_spare {
-	struct s2_range *one[2];
-	struct list_head *list;
-};
+/* s2_pool_release_dead() - free the nodes @pool collected from changes. */
+void s2_pool_release_dead(struct s2_pool *pool)
+{
+	free_list(pool->dead);
+	pool->dead = NULL;
+	pool->ndead = 0;
+}
 
-static struct s2_range *spare_take(struct s2_spare *s)
+/*
+ * Under vm->lock after a change: dead nodes refill the reserve; the rest is detached for the
+ * caller to free once the lock is dropped.
+ */
+static struct s2_range *reserve_recycle(struct s2_vm *vm)
+{
+	struct s2_pool *rs = &vm->reserve;
+	struct s2_range *rest;
+
+	while (rs->dead && rs->nspare < S2_RESERVE) {
+		struct s2_range *r = rs->dead;
+
+		rs->dead = r->next_free;
+		rs->ndead--;
+		s2_pool_give(rs, r);
+	}
+	rest = rs->dead;
+	rs->dead = NULL;
+	rs->ndead = 0;
+	rs->short_by = 0;
+	return rest;
+}
+
+/**
+ * s2_vm_reserve_fill() - top the VM's reserve up to what one hook-side change may take.
+ * @vm: the VM.
+ *
+ * Hook context: allocates (GFP_NOWAIT, within the budget) only when the reserve ran low; a
+ * change that still finds it short is a drop.
+ */
+void s2_vm_reserve_fill(struct s2_vm *vm)
 {
 	struct s2_range *r;
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(s->one); i++) {
-		if (s->one[i]) {
-			r = s->one[i];
-			s->one[i] = NULL;
-			return r;
+	while (READ_ONCE(vm->reserve.nspare) < S2_RESERVE) {
+		r = node_alloc(GFP_NOWAIT, 0);
+		if (!r)
+			return;
+		raw_spin_lock(&vm->lock);
+		if (vm->reserve.nspare < S2_RESERVE) {
+			s2_pool_give(&vm->reserve, r);
+			r = NULL;
 		}
-	}
-	if (s->list && !list_empty(s->list)) {
-		r = list_first_entry(s->list, struct s2_range, dead);
-		list_del(&r->dead);
-		return r;
-	}
-	return NULL;
-}
-
-static void spare_release(struct s2_spare *s)
-{
-	s2_range_free(s->one[0]);
-	s2_range_free(s->one[1]);
-}
-
-/* ---- range tree ---- */
-
-static inline u64 r_end(const struct s2_range *r)
-{
-	return r->ipa + r->size;
-}
-
-static inline u64 leaf_size(s8 level)
-{
-	return 1ULL << s2_level_shift(level, PAGE_SHIFT);
-}
-
-/*
- * s2_level_of() - the leaf level a map of @size at @ipa/@pa creates: a block level when the
- * call maps exactly one aligned block, else the page level.
- */
-unsigned int s2_level_of(u64 ipa, u64 pa, u64 size)
-{
-	int level;
-
-	for (level = 1; level < S2_LEAF_LEVEL; level++) {
-		u64 bs = leaf_size(level);
-
-		if (size == bs && IS_ALIGNED(ipa, bs) && IS_ALIGNED(pa, bs))
-			return level;
-	}
-	return S2_LEAF_LEVEL;
-}
-
-static void acct(struct s2_vm *vm, const struct s2_range *r, int sign)
-{
-	u64 pages = r->size >> PAGE_SHIFT;
-	u64 leaves = r->size >> s2_level_shift(r->p.level, PAGE_SHIFT);
-
-	vm->pages[r->p.src.class][r->p.attr] += sign * pages;
-	if (r->p.level == S2_LEAF_LEVEL)
-		vm->page_leaves += sign * leaves;
-	else
-		vm->block_leaves += sign * leaves;
-	vm->nranges += sign;
-}
-
-bool s2_props_eq(const struct s2_props *a, const struct s2_props *b)
-{
-	return a->attr == b->attr && a->perm == b->perm && a->level == b->level &&
-	       a->memattr == b->memattr && a->src.class == b->src.class &&
-	       a->src.bdf == b->src.bdf && a->src.bar == b->src.bar && a->src.drv == b->src.drv;
-}
-
-/* @a ends where [ipa, pa) starts, with equal properties. */
-static bool mergeable(const struct s2_range *a, u64 ipa, u64 pa, const struct s2_props *p)
-{
-	return r_end(a) == ipa && a->pa + a->size == pa && s2_props_eq(&a->p, p);
-}
-
-/* The first range whose end lies above @ipa (overlapping or after it), or NULL. */
-static struct s2_range *range_first_from(struct s2_vm *vm, u64 ipa)
-{
-	struct rb_node *n = vm->ranges.rb_node;
-	struct s2_range *found = NULL;
-
-	while (n) {
-		struct s2_range *r = rb_entry(n, struct s2_range, node);
-
-		if (r_end(r) <= ipa) {
-			n = n->rb_right;
-		} else {
-			found = r;
-			n = n->rb_left;
-		}
-	}
-	return found;
-}
-
-struct s2_range *s2_range_first_from(struct s2_vm *vm, u64 ipa)
-{
-	lockdep_assert_held(&vm->lock);
-	return range_first_from(vm, ipa);
-}
-
-static inline struct s2_range *range_next(struct s2_range *r)
-{
-	struct rb_node *n = rb_next(&r->node);
-
-	return n ? rb_entry(n, struct s2_range, node) : NULL;
-}
-
-struct s2_range *s2_range_next(struct s2_range *r)
-{
-	return range_next(r);
-}
-
-static inline struct s2_range *range_prev(struct s2_range *r)
-{
-	struct rb_node *n = rb_prev(&r->node);
-
-	return n ? rb_entry(n, struct s2_range, node) : NULL;
-}
-
-static void range_link(struct s2_vm *vm, struct s2_range *new)
-{
-	struct rb_node **link = &vm->ranges.rb_node, *parent = NULL;
-
-	while (*link) {
-		struct s2_range *r = rb_entry(*link, struct s2_range, node);
-
-		parent = *link;
-		link = new->ipa < r->ipa ? &parent->rb_left : &parent->rb_right;
-	}
-	rb_link_node(&new->node, parent, link);
-	rb_insert_color(&new->node, &vm->ranges);
-}
-
-/* Unlink @r and queue it on @dead, to be freed once vm->lock is released. */
-static void range_unlink(struct s2_vm *vm, struct s2_range *r, struct list_head *dead)
-{
-	rb_erase(&r->node, &vm->ranges);
-	if (vm->hint == r)
-		vm->hint = NULL;
-	list_add(&r->dead, dead);
-}
-
-/* Fold @next (which follows @r and is mergeable with it) into @r. */
-static void range_absorb(struct s2_vm *vm, struct s2_range *r, struct s2_range *next,
-			 struct list_head *dead)
-{
-	acct(vm, r, -1);
-	acct(vm, next, -1);
-	r->size += next->size;
-	range_unlink(vm, next, dead);
-	acct(vm, r, 1);
-}
-
-/* Merge every mergeable neighbour pair among the ranges touching [start, end]. */
-static void range_coalesce(struct s2_vm *vm, u64 start, u64 end, struct list_head *dead)
-{
-	struct s2_range *r = range_first_from(vm, start ? start - 1 : 0), *next;
-
-	if (r && range_prev(r))
-		r = range_prev(r);
-	while (r && (next = range_next(r)) && next->ipa <= end) {
-		if (mergeable(r, next->ipa, next->pa, &next->p))
-			range_absorb(vm, r, next, dead);
-		else
-			r = next;
-	}
-}
-
-/*
- * Split @r at @at, inside it: @r keeps [ipa, at), a node from @spare takes [at, end) with the
- * same properties (linked and counted; @r is the caller's to count).  Without a node the VM
- * becomes inexact and @r is left whole.  Returns the new node or NULL.
- */
-static struct s2_range *range_split(struct s2_vm *vm, struct s2_range *r, u64 at,
-				    struct s2_spare *spare)
-{
-	struct s2_range *tail = spare_take(spare);
-
-	if (!tail) {
-		s2_vm_drop(vm);
-		return NULL;
-	}
-	*tail = *r;
-	tail->pa += at - r->ipa;
-	tail->ipa = at;
-	tail->size = r_end(r) - at;
-	r->size = at - r->ipa;
-	range_link(vm, tail);
-	acct(vm, tail, 1);
-	return tail;
-}
-
-/*
- * Cut [start, end) out of the tree.  A block leaf is all or nothing, as in KVM's unmap walker,
- * so cuts inside a block range widen to its leaf boundaries.  Splitting a range in two takes
- * a node from @spare; without one the tail is lost and the VM becomes inexact.
- */
-static void range_remove(struct s2_vm *vm, u64 start, u64 end, struct s2_spare *spare,
-			 struct list_head *dead)
-{
-	struct s2_range *r = range_first_from(vm, start), *next;
-
-	for (; r && r->ipa < end; r = next) {
-		u64 ls = leaf_size(r->p.level);
-		u64 a = max(round_down(start, ls), r->ipa);
-		u64 b = min(round_up(end, ls), r_end(r));
-
-		next = range_next(r);
-		acct(vm, r, -1);
-		if (a > r->ipa && b < r_end(r)) {
-			range_split(vm, r, b, spare);	/* without a node, the tail is lost */
-			r->size = a - r->ipa;
-		} else if (a > r->ipa) {
-			r->size = a - r->ipa;
-		} else if (b < r_end(r)) {
-			r->pa += b - r->ipa;
-			r->size = r_end(r) - b;
-			r->ipa = b;
-		} else {
-			range_unlink(vm, r, dead);
-			continue;
-		}
-		acct(vm, r, 1);
-	}
-}
-
-/* Insert [ipa, ipa + size), which overlaps nothing, coalescing with its neighbours. */
-static void range_insert(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, const struct s2_props *p,
-			 struct s2_spare *spare, struct list_head *dead)
-{
-	struct s2_range *next = range_first_from(vm, ipa), *prev, *r;
-
-	if (next)
-		prev = range_prev(next);
-	else if (!RB_EMPTY_ROOT(&vm->ranges))
-		prev = rb_entry(rb_last(&vm->ranges), struct s2_range, node);
-	else
-		prev = NULL;
-
-	if (prev && mergeable(prev, ipa, pa, p)) {
-		r = prev;
-		acct(vm, r, -1);
-		r->size += size;
-		acct(vm, r, 1);
-		if (next && mergeable(r, next->ipa, next->pa, &next->p))
-			range_absorb(vm, r, next, dead);
-	} else if (next && next->ipa == ipa + size && pa + size == next->pa &&
-		   s2_props_eq(&next->p, p)) {
-		r = next;
-		acct(vm, r, -1);
-		r->ipa = ipa;
-		r->pa = pa;
-		r->size += size;
-		acct(vm, r, 1);
-	} else {
-		r = spare_take(spare);
-		if (!r) {
-			s2_vm_drop(vm);
+		raw_spin_unlock(&vm->lock);
+		if (r) {
+			node_free(r);
 			return;
 		}
-		r->ipa = ipa;
-		r->pa = pa;
-		r->size = size;
-		r->p = *p;
-		range_link(vm, r);
-		acct(vm, r, 1);
 	}
-	vm->hint = r;
-	vm->gib_mask |= s2_gib_bits(ipa, ipa + size);
 }
 
-/* O(1) fast path: the map extends the last range touched and overlaps nothing. */
-static bool range_extend_hint(struct s2_vm *vm, u64 ipa, u64 pa, u64 size,
-			      const struct s2_props *p, struct list_head *dead)
-{
-	struct s2_range *r = vm->hint, *next;
-
-	if (!r || !mergeable(r, ipa, pa, p))
-		return false;
-	next = range_next(r);
-	if (next && next->ipa < ipa + size)
-		return false;
-	acct(vm, r, -1);
-	r->size += size;
-	acct(vm, r, 1);
-	if (next && mergeable(r, next->ipa, next->pa, &next->p))
-		range_absorb(vm, r, next, dead);
-	vm->gib_mask |= s2_gib_bits(ipa, ipa + size);
-	return true;
-}
-
-/* Might cutting [start, end) split one range in two? */
-static bool may_split(struct s2_vm *vm, u64 start, u64 end)
-{
-	struct s2_range *r = range_first_from(vm, start);
-
-	return r && r->ipa < start && r_end(r) > end;
-}
-
-/**
- * s2_vm_map() - record a successful stage-2 map of device memory.
- * @vm: the VM.
- * @ipa: guest physical address.
- * @pa: host physical address.
- * @size: bytes mapped.
- * @p: properties of the new leaves.
- *
- * Called from the map probe's return handler while KVM still holds mmu_lock, so the update
- * is ordered with the unmaps of the same IPAs exactly as KVM's own table updates are.
- */
-void s2_vm_map(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, const struct s2_props *p)
-{
-	struct s2_spare spare = {};
-	unsigned long flags;
-	LIST_HEAD(dead);
-
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	if (range_extend_hint(vm, ipa, pa, size, p, &dead)) {
-		raw_spin_unlock_irqrestore(&vm->lock, flags);
-		free_dead(&dead);
-		return;
-	}
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-
-	spare.one[0] = s2_range_alloc(GFP_ATOMIC);
-	spare.one[1] = s2_range_alloc(GFP_ATOMIC);
-
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	range_remove(vm, ipa, ipa + size, &spare, &dead);
-	range_insert(vm, ipa, pa, size, p, &spare, &dead);
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-
-	spare_release(&spare);
-	free_dead(&dead);
-}
-
-/* s2_vm_unmap() - [ipa, ipa + size) is no longer mapped. */
-void s2_vm_unmap(struct s2_vm *vm, u64 ipa, u64 size)
-{
-	struct s2_spare spare = {};
-	unsigned long flags;
-	LIST_HEAD(dead);
-
-	if (!size || !(READ_ONCE(vm->gib_mask) & s2_gib_bits(ipa, ipa + size)))
-		return;
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	if (may_split(vm, ipa, ipa + size)) {
-		raw_spin_unlock_irqrestore(&vm->lock, flags);
-		spare.one[0] = s2_range_alloc(GFP_ATOMIC);
-		raw_spin_lock_irqsave(&vm->lock, flags);
-	}
-	range_remove(vm, ipa, ipa + size, &spare, &dead);
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-	spare_release(&spare);
-	free_dead(&dead);
-}
-
-/*
- * Change permissions of the leaves in [start, end): set @set, clear @clr.  Ranges split at the
- * boundaries (two nodes at most), then neighbours that became equal merge again.
- */
-static void range_set_perm(struct s2_vm *vm, u64 start, u64 end, unsigned int set,
-			   unsigned int clr, struct s2_spare *spare, struct list_head *dead)
-{
-	struct s2_range *r = range_first_from(vm, start), *next;
-
-	for (; r && r->ipa < end; r = next) {
-		u64 ls = leaf_size(r->p.level);
-		u64 a = max(round_down(start, ls), r->ipa);
-		u64 b = min(round_up(end, ls), r_end(r));
-		u8 perm = (r->p.perm | set) & ~clr;
-
-		next = range_next(r);
-		if (perm == r->p.perm)
-			continue;
-		acct(vm, r, -1);
-		if (b < r_end(r))
-			range_split(vm, r, b, spare);	/* [b, end) keeps its permissions */
-		if (a > r->ipa) {
-			struct s2_range *t = range_split(vm, r, a, spare);
-
-			acct(vm, r, 1);			/* [ipa, a) keeps its permissions */
-			if (!t)
-				continue;
-			r = t;
-			acct(vm, r, -1);
-		}
-		r->p.perm = perm;
-		acct(vm, r, 1);
-	}
-	range_coalesce(vm, start, end, dead);
-}
-
-/**
- * s2_vm_set_perm() - permissions of tracked leaves changed.
- * @vm: the VM.
- * @ipa: start of the change.
- * @size: bytes (ignored with @one_leaf).
- * @set: S2_PERM_* bits granted.
- * @clr: S2_PERM_* bits removed.
- * @one_leaf: only the leaf containing @ipa changes (relax_perms), whatever its size.
- */
-void s2_vm_set_perm(struct s2_vm *vm, u64 ipa, u64 size, unsigned int set, unsigned int clr,
-		    bool one_leaf)
-{
-	struct s2_spare spare = {};
-	unsigned long flags;
-	LIST_HEAD(dead);
-
-	if (one_leaf)
-		size = 1;
-	if (!size || !(READ_ONCE(vm->gib_mask) & s2_gib_bits(ipa, ipa + size)))
-		return;
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	if (!range_first_from(vm, ipa)) {
-		raw_spin_unlock_irqrestore(&vm->lock, flags);
-		return;
-	}
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-	spare.one[0] = s2_range_alloc(GFP_ATOMIC);
-	spare.one[1] = s2_range_alloc(GFP_ATOMIC);
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	range_set_perm(vm, ipa, ipa + size, set, clr, &spare, &dead);
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-	spare_release(&spare);
-	free_dead(&dead);
-}
-
-/* s2_vm_clear() - the VM's stage-2 table is gone: nothing is mapped any more. */
-void s2_vm_clear(struct s2_vm *vm)
-{
-	struct s2_range *r, *tmp;
-	unsigned long flags;
-	LIST_HEAD(dead);
-
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	rbtree_postorder_for_each_entry_safe(r, tmp, &vm->ranges, node)
-		list_add(&r->dead, &dead);
-	vm->ranges = RB_ROOT;
-	vm->hint = NULL;
-	vm->gib_mask = 0;
-	memset(vm->pages, 0, sizeof(vm->pages));
-	vm->nranges = 0;
-	vm->page_leaves = 0;
-	vm->block_leaves = 0;
-	vm->inexact = false;
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-	free_dead(&dead);
-}
-
-/**
- * s2_vm_replace_cost() - how many ranges replacing [start, end) would leave in the VM for
- * @walked new ones: every range overlapping the window goes, except the parts outside it.
- * @vm: the VM.
- * @start: window start.
- * @end: window end.
- * @walked: ranges that would be inserted.
- *
- * Returns the change in the number of tracked ranges (may be negative).
- */
-long s2_vm_replace_cost(struct s2_vm *vm, u64 start, u64 end, unsigned int walked)
-{
-	struct s2_range *r;
-	unsigned long flags;
-	long delta = walked;
-
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	for (r = range_first_from(vm, start); r && r->ipa < end; r = range_next(r))
-		delta += (r->ipa < start) + (r_end(r) > end) - 1;
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-	return delta;
-}
-
-/**
- * s2_vm_replace() - replace the tracked state of [start, end) with walked ranges.
- * @vm: the VM.
- * @start: chunk start (a leaf boundary).
- * @end: chunk end (a leaf boundary).
- * @walked: @n allocated, coalesced ranges inside [start, end), ascending.
- * @n: number of walked ranges.
- * @spare: preallocated nodes for splits at the chunk boundaries.
- *
- * Called by the walker with kvm->mmu_lock held for write, so no probe changes this VM
- * meanwhile.  Takes ownership of the walked nodes.
- */
-void s2_vm_replace(struct s2_vm *vm, u64 start, u64 end, struct s2_range **walked,
-		   unsigned int n, struct list_head *spare)
-{
-	struct s2_spare sp = { .list = spare };
-	unsigned long flags;
-	unsigned int i;
-	LIST_HEAD(dead);
-
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	range_remove(vm, start, end, &sp, &dead);
-	for (i = 0; i < n; i++) {
-		range_link(vm, walked[i]);
-		acct(vm, walked[i], 1);
-		vm->gib_mask |= s2_gib_bits(walked[i]->ipa, r_end(walked[i]));
-	}
-	range_coalesce(vm, start, end, &dead);
-	vm->hint = NULL;
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-	free_dead(&dead);
-}
-
-/* ---- per-VM events ---- */
-
-void s2_vm_failed(struct s2_vm *vm, enum s2_attr attr)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&vm->lock, flags);
-	vm->failed[attr]++;
-	raw_spin_unlock_irqrestore(&vm->lock, flags);
-}
-
-/* s2_vm_drop() - an event could not be recorded (caller holds vm->lock). */
-void s2_vm_drop(struct s2_vm *vm)
-{
-	lockdep_assert_held(&vm->lock);
-	vm->drops++;
-	vm->inexact = true;
-	atomic64_inc(&s2_stats.drops);
-	s2_vm_schedule_resync(vm, HZ * max(vm->resync_backoff, 1U));
-}
-
-/* ---- VM objects ---- */
+/* ---- objects and references ---- */
 
 static void s2_vm_free_rcu(struct rcu_head *head)
 {
 	struct s2_vm *vm = container_of(head, struct s2_vm, rcu);
-	struct s2_range *r, *tmp;
+	struct s2_pool pool = {};
 
-	rbtree_postorder_for_each_entry_safe(r, tmp, &vm->ranges, node)
-		s2_range_free(r);
+	s2_rt_clear(&vm->mapped, &pool);
+	s2_rt_clear(&vm->pending, &pool);
+	s2_pool_release(&pool);
+	s2_pool_release(&vm->reserve);
 	kfree(vm);
 	atomic_dec(&s2_stats.vms);
 }
@@ -636,7 +167,21 @@ static void s2_vm_release(struct kref *ref)
 {
 	struct s2_vm *vm = container_of(ref, struct s2_vm, ref);
 
+	raw_spin_lock(&s2_vms_lock);
+	list_del(&vm->all);
+	raw_spin_unlock(&s2_vms_lock);
+	/* Hooks look VMs up under RCU. */
 	call_rcu(&vm->rcu, s2_vm_free_rcu);
+}
+
+void s2_vm_get(struct s2_vm *vm)
+{
+	kref_get(&vm->ref);
+}
+
+bool s2_vm_tryget(struct s2_vm *vm)
+{
+	return kref_get_unless_zero(&vm->ref);
 }
 
 void s2_vm_put(struct s2_vm *vm)
@@ -644,115 +189,139 @@ void s2_vm_put(struct s2_vm *vm)
 	kref_put(&vm->ref, s2_vm_release);
 }
 
-/* Queue @vm's publish/retire work, holding a reference for it. */
-static void s2_vm_queue_work(struct s2_vm *vm)
-{
-	kref_get(&vm->ref);
-	if (!queue_work(s2_wq, &vm->work))
-		s2_vm_put(vm);
-}
-
-void s2_vm_schedule_resync(struct s2_vm *vm, unsigned long delay)
-{
-	if (READ_ONCE(s2_exiting) || READ_ONCE(vm->dead))
-		return;
-	kref_get(&vm->ref);
-	if (!queue_delayed_work(s2_wq, &vm->resync_work, delay))
-		s2_vm_put(vm);
-}
-
 /**
  * s2_vm_get_kvm() - take a reference on @vm's struct kvm, unless KVM is destroying it.
- * @vm: the VM.
+ * @vm: the VM; the caller holds a reference on it.
  *
- * ->dead is set under s2_vms_lock by the kvm_arch_destroy_vm() probe, before KVM frees the
- * struct kvm, so checking it under the same lock makes ->kvm safe to dereference.
+ * ->dead is set under s2_vms_lock by the kvm_arch_destroy_vm() hook, before KVM frees the
+ * struct kvm, and that hook cannot be switched off while the module is loaded (hooks.c), so
+ * checking it under the same lock makes ->kvm safe to pass to kvm_get_kvm_safe().
  */
 bool s2_vm_get_kvm(struct s2_vm *vm)
 {
-	unsigned long flags;
 	bool ok;
 
-	raw_spin_lock_irqsave(&s2_vms_lock, flags);
+	raw_spin_lock(&s2_vms_lock);
 	ok = !vm->dead && kvm_get_kvm_safe(vm->kvm);
-	raw_spin_unlock_irqrestore(&s2_vms_lock, flags);
+	raw_spin_unlock(&s2_vms_lock);
 	return ok;
 }
 
-/* s2_vm_trace_name() - the VM's name for a trace event ("-" until it is published). */
-void s2_vm_trace_name(struct s2_vm *vm, char *buf)
+void s2_vm_put_kvm(struct s2_vm *vm)
 {
-	/* Pairs with the release in s2_vm_work(). */
-	if (smp_load_acquire(&vm->published))
-		memcpy(buf, vm->name, S2_VM_NAME_LEN);
-	else
-		strscpy(buf, "-", S2_VM_NAME_LEN);
+	kvm_put_kvm(vm->kvm);
 }
 
-/* Name the VM like KVM's own debugfs directory: "<pid>-<fd>". */
-static void s2_vm_name(struct s2_vm *vm)
+bool s2_vm_is_dead(struct s2_vm *vm)
 {
-	struct kvm *kvm = vm->kvm;
-	static atomic_t anon;
-
-	if (!IS_ERR_OR_NULL(kvm->debugfs_dentry)) {
-		snprintf(vm->name, sizeof(vm->name), "%pd", kvm->debugfs_dentry);
-		if (sscanf(vm->name, "%d-%d", &vm->pid, &vm->fd) == 2)
-			return;
-	}
-	/* KVM debugfs unavailable: pid from the stats id "kvm-<pid>", a unique suffix. */
-	if (sscanf(kvm->stats_id, "kvm-%d", &vm->pid) != 1)
-		vm->pid = 0;
-	vm->fd = -1;
-	snprintf(vm->name, sizeof(vm->name), "%d-vm%d", vm->pid, atomic_inc_return(&anon));
+	return READ_ONCE(vm->dead);
 }
 
-/*
- * Publish a new VM, or retire a dead one (remove its directory and drop the base
- * reference).  Process context.
+/* s2_vm_find() - the tracked VM of @kvm, or NULL.  Caller is in an RCU read section. */
+struct s2_vm *s2_vm_find(struct kvm *kvm)
+{
+	struct s2_vm *vm;
+
+	hash_for_each_possible_rcu(s2_vm_hash, vm, hnode, (unsigned long)kvm)
+		if (vm->kvm == kvm)
+			return vm;
+	return NULL;
+}
+
+/**
+ * s2_vm_create() - the tracked VM of @kvm, created if it has none.
+ * @kvm: a VM that KVM keeps alive for the duration of the call.
+ * @gfp: GFP_NOWAIT from hooks, GFP_KERNEL from discovery.
+ * @created: set when the object is new (the caller hands it to the lifecycle).
+ * @init: sets up the new object's lifecycle state before anyone can find it.
  *
- * A new VM is walked first, since it may predate the module or have faulted before we saw
- * it, so that its directory appears with its mappings learned: nobody reads a VM whose
- * tracked state is still empty.  If the walk is short of budget the VM is published inexact
- * and the resync is retried later.
+ * Returns the VM (valid for the caller's RCU read section, or until it takes a reference),
+ * or NULL when it cannot be tracked (counted as a drop).
  */
-static void s2_vm_work(struct work_struct *work)
+struct s2_vm *s2_vm_create(struct kvm *kvm, gfp_t gfp, bool *created,
+			   void (*init)(struct s2_vm *vm))
 {
-	struct s2_vm *vm = container_of(work, struct s2_vm, work);
+	struct s2_vm *vm, *old;
 
-	if (!READ_ONCE(vm->published) && !READ_ONCE(vm->dead) &&
-	    s2_walk_resync(vm) == -ENOMEM)
-		s2_vm_schedule_resync(vm, HZ);
-
-	mutex_lock(&s2_vms_mutex);
-	if (READ_ONCE(vm->dead)) {
-		if (!vm->retired) {
-			vm->retired = true;
-			s2_debugfs_remove_vm(vm);
-			s2_vm_put(vm);		/* the base reference */
-		}
-	} else if (!vm->published && s2_vm_get_kvm(vm)) {
-		s2_vm_name(vm);
-		/* The name is complete before anyone sees the VM published. */
-		smp_store_release(&vm->published, true);
-		s2_debugfs_add_vm(vm);
-		kvm_put_kvm(vm->kvm);
+	*created = false;
+	if (atomic_inc_return(&s2_stats.vms) > S2_MAX_VMS)
+		goto fail;
+	vm = kzalloc(sizeof(*vm), gfp | __GFP_NOWARN);
+	if (!vm)
+		goto fail;
+	vm->kvm = kvm;
+	kref_init(&vm->ref);		/* the base reference: dropped at retirement */
+	raw_spin_lock_init(&vm->lock);
+	s2_rt_init(&vm->mapped, PAGE_SHIFT);
+	s2_rt_init(&vm->pending, PAGE_SHIFT);
+	vm->fd = -1;
+	if (s2_tables_walkable()) {
+		vm->state = S2_ST_INEXACT;	/* until its first full walk */
+		vm->need_full = true;
+	} else {
+		vm->state = S2_ST_UNWALKABLE;
 	}
-	mutex_unlock(&s2_vms_mutex);
-	s2_vm_put(vm);			/* the work's reference */
+	init(vm);
+
+	raw_spin_lock(&s2_vms_lock);
+	old = s2_vm_find(kvm);
+	if (!old) {
+		hash_add_rcu(s2_vm_hash, &vm->hnode, (unsigned long)kvm);
+		list_add_tail(&vm->all, &s2_vm_all);
+	}
+	raw_spin_unlock(&s2_vms_lock);
+	if (old) {
+		kfree(vm);
+		atomic_dec(&s2_stats.vms);
+		return old;
+	}
+	atomic64_inc(&s2_stats.vms_seen);
+	*created = true;
+	return vm;
+fail:
+	atomic_dec(&s2_stats.vms);
+	atomic64_inc(&s2_stats.drops);
+	return NULL;
 }
 
-static void s2_vm_resync_work(struct work_struct *work)
+/**
+ * s2_vm_gone() - KVM destroys @kvm: unhash its VM, mark it dead, forget its state.
+ * @kvm: the VM (the kvm_arch_destroy_vm() hook).
+ *
+ * Returns the VM with a reference for the caller (to retire it), or NULL if untracked.
+ */
+struct s2_vm *s2_vm_gone(struct kvm *kvm)
 {
-	struct s2_vm *vm = container_of(to_delayed_work(work), struct s2_vm, resync_work);
-	int ret = READ_ONCE(vm->dead) ? 0 : s2_walk_resync(vm);
+	struct s2_vm *vm;
 
-	/* Short of budget: try again later, waiting twice as long each time (up to 64 s). */
-	if (ret == -ENOMEM) {
-		vm->resync_backoff = min(vm->resync_backoff * 2 + 1, S2_RESYNC_MAX_BACKOFF);
-		s2_vm_schedule_resync(vm, HZ * vm->resync_backoff);
+	raw_spin_lock(&s2_vms_lock);
+	vm = s2_vm_find(kvm);
+	if (vm) {
+		hash_del_rcu(&vm->hnode);
+		WRITE_ONCE(vm->dead, true);
+		kref_get(&vm->ref);
 	}
-	s2_vm_put(vm);
+	raw_spin_unlock(&s2_vms_lock);
+	if (vm) {
+		atomic64_inc(&s2_stats.vms_gone);
+		s2_vm_clear(vm);
+	}
+	return vm;
+}
+
+/* s2_vm_unhash_all() - unload: forget every VM (nothing looks them up any more). */
+void s2_vm_unhash_all(void)
+{
+	struct s2_vm *vm;
+
+	raw_spin_lock(&s2_vms_lock);
+	list_for_each_entry(vm, &s2_vm_all, all) {
+		if (!vm->dead) {
+			hash_del_rcu(&vm->hnode);
+			WRITE_ONCE(vm->dead, true);
+		}
+	}
+	raw_spin_unlock(&s2_vms_lock);
 }
 
 static int s2_vm_cmp(const void *a, const void *b)
@@ -767,227 +336,555 @@ static int s2_vm_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static struct s2_vm *s2_vm_find(struct kvm *kvm)
-{
-	struct s2_vm *vm;
-
-	hash_for_each_possible_rcu(s2_vm_hash, vm, hnode, (unsigned long)kvm)
-		if (vm->kvm == kvm)
-			return vm;
-	return NULL;
-}
-
-/* s2_vm_lookup() - the tracked VM of @kvm, or NULL.  Caller is in an RCU read section. */
-struct s2_vm *s2_vm_lookup(struct kvm *kvm)
-{
-	return s2_vm_find(kvm);
-}
-
-static struct s2_vm *s2_vm_new(struct kvm *kvm, gfp_t gfp)
-{
-	struct s2_vm *vm;
-
-	if (atomic_inc_return(&s2_stats.vms) > S2_MAX_VMS)
-		goto fail;
-	vm = kzalloc(sizeof(*vm), gfp | __GFP_NOWARN);
-	if (!vm)
-		goto fail;
-	vm->kvm = kvm;
-	kref_init(&vm->ref);
-	raw_spin_lock_init(&vm->lock);
-	vm->ranges = RB_ROOT;
-	INIT_WORK(&vm->work, s2_vm_work);
-	INIT_DELAYED_WORK(&vm->resync_work, s2_vm_resync_work);
-	vm->fd = -1;
-	vm->inexact = true;	/* until the first walk */
-	return vm;
-fail:
-	atomic_dec(&s2_stats.vms);
-	atomic64_inc(&s2_stats.drops);
-	return NULL;
-}
-
-/* Insert @new unless @kvm is already tracked; returns the tracked VM. */
-static struct s2_vm *s2_vm_insert(struct s2_vm *new)
-{
-	struct s2_vm *vm;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&s2_vms_lock, flags);
-	vm = s2_vm_find(new->kvm);
-	if (!vm) {
-		hash_add_rcu(s2_vm_hash, &new->hnode, (unsigned long)new->kvm);
-		list_add_tail(&new->list, &s2_vm_list);
-		vm = new;
-	}
-	raw_spin_unlock_irqrestore(&s2_vms_lock, flags);
-
-	if (vm != new) {
-		kfree(new);
-		atomic_dec(&s2_stats.vms);
-		return vm;
-	}
-	atomic64_inc(&s2_stats.vms_seen);
-	s2_vm_queue_work(vm);
-	return vm;
-}
-
-/**
- * s2_vm_get_or_create() - the tracked VM of @kvm, created on first sight.
- * @kvm: the VM, from a probed call.
- *
- * Probe context (RCU read section).  Returns NULL when the VM cannot be tracked (counted as
- * a drop).
- */
-struct s2_vm *s2_vm_get_or_create(struct kvm *kvm)
-{
-	struct s2_vm *vm = s2_vm_find(kvm);
-
-	if (vm)
-		return vm;
-	vm = s2_vm_new(kvm, GFP_ATOMIC);
-	return vm ? s2_vm_insert(vm) : NULL;
-}
-
-/**
- * s2_vm_add_walked() - track a VM found at load time.
- * @kvm: the VM; the caller holds a reference on it.
- *
- * Process context.  Its first walk runs from the publish work.
- */
-void s2_vm_add_walked(struct kvm *kvm)
-{
-	struct s2_vm *vm;
-
-	rcu_read_lock();
-	vm = s2_vm_find(kvm);
-	rcu_read_unlock();
-	if (vm)
-		return;
-	vm = s2_vm_new(kvm, GFP_KERNEL);
-	if (!vm)
-		return;
-	vm->walked = true;
-	s2_vm_insert(vm);
-}
-
-/* s2_vm_gone() - KVM destroys @kvm (probe context). */
-void s2_vm_gone(struct kvm *kvm)
-{
-	struct s2_vm *vm;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&s2_vms_lock, flags);
-	vm = s2_vm_find(kvm);
-	if (vm) {
-		hash_del_rcu(&vm->hnode);
-		list_del(&vm->list);
-		WRITE_ONCE(vm->dead, true);
-	}
-	raw_spin_unlock_irqrestore(&s2_vms_lock, flags);
-	if (!vm)
-		return;
-
-	atomic64_inc(&s2_stats.vms_gone);
-	s2_vm_clear(vm);
-	if (cancel_delayed_work(&vm->resync_work))
-		s2_vm_put(vm);
-	s2_vm_queue_work(vm);
-}
-
-/**
- * s2_vms_get_all() - references on every tracked, published VM, sorted by pid then fd.
- * @out: set to a kmalloc'ed array the caller frees after s2_vm_put() on each entry.
- *
- * Returns the number of VMs, or -ENOMEM.  Process context.
- */
-int s2_vms_get_all(struct s2_vm ***out)
+/* Collect references on the objects of the all-list that @want accepts. */
+static struct s2_vm **collect(int *out_n, bool (*want)(struct s2_vm *vm))
 {
 	struct s2_vm **arr, *vm;
-	unsigned long flags;
 	int n, cap;
 
 	for (;;) {
 		cap = atomic_read(&s2_stats.vms) + 8;
 		arr = kmalloc_array(cap, sizeof(*arr), GFP_KERNEL);
 		if (!arr)
-			return -ENOMEM;
+			return NULL;
 		n = 0;
-		raw_spin_lock_irqsave(&s2_vms_lock, flags);
-		list_for_each_entry(vm, &s2_vm_list, list) {
+		raw_spin_lock(&s2_vms_lock);
+		list_for_each_entry(vm, &s2_vm_all, all) {
 			if (n == cap)
 				break;
-			/* Pairs with the release in s2_vm_work(): name and pid are set. */
-			if (smp_load_acquire(&vm->published) && kref_get_unless_zero(&vm->ref))
+			if (want(vm) && kref_get_unless_zero(&vm->ref))
 				arr[n++] = vm;
 		}
-		raw_spin_unlock_irqrestore(&s2_vms_lock, flags);
+		raw_spin_unlock(&s2_vms_lock);
 		if (n < cap)
 			break;
-		while (n)
-			s2_vm_put(arr[--n]);
-		kfree(arr);
+		s2_vms_put_all(arr, n);
 	}
+	*out_n = n;
+	return arr;
+}
+
+static bool want_published(struct s2_vm *vm)
+{
+	/* Pairs with the release in the lifecycle's publication: identity is set. */
+	return !vm->dead && smp_load_acquire(&vm->lc.published);
+}
+
+static bool want_any(struct s2_vm *vm)
+{
+	return true;
+}
+
+/**
+ * s2_vms_get_all() - references on every tracked, published VM, sorted by pid then fd.
+ * @out: set to an array to give back with s2_vms_put_all().
+ * @published_only: must be true (every caller lists what users can see).
+ *
+ * Returns the number of VMs, or -ENOMEM.  Process context.
+ */
+int s2_vms_get_all(struct s2_vm ***out, bool published_only)
+{
+	int n;
+	struct s2_vm **arr = collect(&n, published_only ? want_published : want_any);
+
+	if (!arr)
+		return -ENOMEM;
 	sort(arr, n, sizeof(*arr), s2_vm_cmp, NULL);
 	*out = arr;
 	return n;
 }
 
+/* s2_vms_all_objects() - references on every object alive, dead ones included (drain). */
+struct s2_vm **s2_vms_all_objects(int *n)
+{
+	return collect(n, want_any);
+}
+
+void s2_vms_put_all(struct s2_vm **vms, int n)
+{
+	while (n > 0)
+		s2_vm_put(vms[--n]);
+	kfree(vms);
+}
+
+/* ---- hook-side changes ---- */
+
+/* s2_vm_drop() - a change could not be recorded (vm->lock held): walk everything again. */
+static void s2_vm_drop(struct s2_vm *vm)
+{
+	vm->drops++;
+	atomic64_inc(&s2_stats.drops);
+	if (vm->state != S2_ST_UNWALKABLE) {
+		vm->state = S2_ST_INEXACT;
+		vm->need_full = true;
+	}
+}
+
+/* Under vm->lock; recycle the nodes the change freed, report whether to settle soon. */
+static bool change_done(struct s2_vm *vm, int ret, struct s2_range **rest, u64 npend_before)
+{
+	u64 n = vm->pending.nranges;
+
+	if (ret)
+		s2_vm_drop(vm);
+	*rest = reserve_recycle(vm);
+	return ret || (n && !npend_before) || (n >= S2_PEND_KICK && npend_before < S2_PEND_KICK);
+}
+
+/* Add a read-back of [start, end) where nothing is pending yet (vm->lock held). */
+static int pend_reread(struct s2_vm *vm, u64 start, u64 end)
+{
+	struct s2_props p = { .src.class = S2_PEND_REREAD, .level = S2_LEAF_LEVEL };
+	struct s2_range *r;
+	int ret = 0;
+
+	while (start < end && !ret) {
+		u64 gap_end = end;
+
+		r = s2_rt_first_from(&vm->pending, start);
+		if (r && r->ipa <= start) {
+			start = s2_range_end(r);
+			continue;
+		}
+		if (r && r->ipa < end)
+			gap_end = r->ipa;
+		ret = s2_rt_add(&vm->pending, start, start, gap_end - start, &p, false,
+				&vm->reserve);
+		start = gap_end;
+	}
+	return ret;
+}
+
+/**
+ * s2_vm_note_map() - KVM is about to map device memory at [ipa, ipa + size).
+ * @vm: the VM.
+ * @ipa: start.
+ * @pa: physical start.
+ * @size: bytes.
+ * @attr: the attribute KVM asks for.
+ *
+ * Map hook, kvm->mmu_lock held (for read, or write under pKVM).  What the map leaves is read
+ * back from the table by the next settle.  A map over part of a tracked block replaces the
+ * whole block (KVM breaks it up): that block is read back too.
+ *
+ * Returns true when the lifecycle should be told to settle.
+ */
+bool s2_vm_note_map(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, enum s2_attr attr)
+{
+	struct s2_props p = { .attr = attr, .src.class = S2_PEND_MAP };
+	u64 lo = ipa, hi = ipa + size, before;
+	struct s2_range *rest;
+	bool kick;
+	int ret;
+
+	p.level = s2_rt_map_level(&vm->pending, ipa, pa, size);
+	s2_vm_reserve_fill(vm);
+	raw_spin_lock(&vm->lock);
+	before = vm->pending.nranges;
+	/* mapped is stable under kvm->mmu_lock: only its writers' widening matters here. */
+	s2_rt_widen(&vm->mapped, &lo, &hi);
+	ret = s2_rt_add(&vm->pending, ipa, pa, size, &p, false, &vm->reserve);
+	if (!ret && lo < ipa)
+		ret = pend_reread(vm, lo, ipa);
+	if (!ret && hi > ipa + size)
+		ret = pend_reread(vm, ipa + size, hi);
+	kick = change_done(vm, ret, &rest, before);
+	raw_spin_unlock(&vm->lock);
+	free_list(rest);
+	return kick;
+}
+
+/* Add a read-back of the tracked leaves in [start, end), widened to whole leaves. */
+static bool note_reread(struct s2_vm *vm, u64 start, u64 end)
+{
+	struct s2_range *rest;
+	u64 before;
+	bool kick;
+	int ret;
+
+	s2_vm_reserve_fill(vm);
+	raw_spin_lock(&vm->lock);
+	before = vm->pending.nranges;
+	s2_rt_widen(&vm->mapped, &start, &end);
+	ret = pend_reread(vm, start, end);
+	kick = change_done(vm, ret, &rest, before);
+	raw_spin_unlock(&vm->lock);
+	free_list(rest);
+	return kick;
+}
+
+/**
+ * s2_vm_note_relax() - KVM is about to add permissions to the leaf holding @ipa.
+ * @vm: the VM.
+ * @ipa: the faulting IPA.
+ *
+ * Permission-fault hook, kvm->mmu_lock held (for read): the lookup in mapped needs no lock
+ * (mapped only changes under the lock held for write), so RAM faults never take vm->lock.
+ * Leaves that are not tracked yet are pending, and their read-back sees the new permissions.
+ */
+bool s2_vm_note_relax(struct s2_vm *vm, u64 ipa)
+{
+	if (!s2_rt_lookup(&vm->mapped, ipa))
+		return false;
+	return note_reread(vm, ipa, ipa + 1);
+}
+
+/* s2_vm_note_split() - KVM splits blocks in [start, end) into pages (write lock held). */
+bool s2_vm_note_split(struct s2_vm *vm, u64 start, u64 end)
+{
+	if (!s2_rt_overlaps(&vm->mapped, start, end))
+		return false;
+	return note_reread(vm, start, end);
+}
+
+/**
+ * s2_vm_unmap() - KVM unmaps [start, end) (kvm->mmu_lock held for write).
+ * @vm: the VM.
+ * @start: start.
+ * @end: end.
+ *
+ * Tracked leaves go (whole leaves), and so do pending map records there: whatever those maps
+ * did is undone.  Returns true when the lifecycle should be told (a drop).
+ */
+bool s2_vm_unmap(struct s2_vm *vm, u64 start, u64 end)
+{
+	struct s2_range *rest;
+	bool kick;
+	int ret;
+
+	/* Both trees are stable while KVM holds the lock for write. */
+	if (!s2_rt_overlaps(&vm->mapped, start, end) && !s2_rt_overlaps(&vm->pending, start, end))
+		return false;
+	s2_vm_reserve_fill(vm);
+	raw_spin_lock(&vm->lock);
+	ret = s2_rt_cut(&vm->mapped, start, end, true, &vm->reserve);
+	ret |= s2_rt_cut(&vm->pending, start, end, true, &vm->reserve);
+	kick = change_done(vm, ret, &rest, U64_MAX);
+	raw_spin_unlock(&vm->lock);
+	free_list(rest);
+	return kick;
+}
+
+/* s2_vm_wrprotect() - KVM removes write permission in [start, end) (write lock held). */
+bool s2_vm_wrprotect(struct s2_vm *vm, u64 start, u64 end)
+{
+	struct s2_range *rest;
+	bool kick;
+	int ret;
+
+	if (!s2_rt_overlaps(&vm->mapped, start, end))
+		return false;
+	s2_vm_reserve_fill(vm);
+	raw_spin_lock(&vm->lock);
+	ret = s2_rt_set_perm(&vm->mapped, start, end, 0, S2_PERM_W, &vm->reserve);
+	kick = change_done(vm, ret, &rest, U64_MAX);
+	raw_spin_unlock(&vm->lock);
+	free_list(rest);
+	return kick;
+}
+
+/* s2_vm_clear() - the VM's table is gone: nothing is mapped, nothing is pending. */
+void s2_vm_clear(struct s2_vm *vm)
+{
+	struct s2_pool pool = {};
+
+	raw_spin_lock(&vm->lock);
+	s2_rt_clear(&vm->mapped, &pool);
+	s2_rt_clear(&vm->pending, &pool);
+	if (vm->state == S2_ST_INEXACT && !vm->dead)
+		vm->need_full = true;
+	raw_spin_unlock(&vm->lock);
+	s2_pool_release(&pool);
+}
+
+/**
+ * s2_vm_map_done() - a map whose outcome the hook saw succeed (tables that cannot be read
+ * back: pKVM 6.14+, where KVM maps with kvm->mmu_lock held for write).
+ * @vm: the VM.
+ * @ipa: start.
+ * @pa: physical start.
+ * @size: bytes.
+ * @p: properties of the new leaves.
+ */
+void s2_vm_map_done(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, const struct s2_props *p)
+{
+	struct s2_range *rest;
+	int ret;
+
+	s2_vm_reserve_fill(vm);
+	raw_spin_lock(&vm->lock);
+	ret = s2_rt_add(&vm->mapped, ipa, pa, size, p, true, &vm->reserve);
+	change_done(vm, ret, &rest, U64_MAX);
+	raw_spin_unlock(&vm->lock);
+	free_list(rest);
+}
+
+/* s2_vm_relax_done() - the leaf holding @ipa gained @perm (pKVM 6.14+, write lock held). */
+void s2_vm_relax_done(struct s2_vm *vm, u64 ipa, unsigned int perm)
+{
+	struct s2_range *rest;
+	int ret;
+
+	if (!s2_rt_lookup(&vm->mapped, ipa))
+		return;
+	s2_vm_reserve_fill(vm);
+	raw_spin_lock(&vm->lock);
+	ret = s2_rt_set_perm(&vm->mapped, ipa, ipa + 1, perm, 0, &vm->reserve);
+	change_done(vm, ret, &rest, U64_MAX);
+	raw_spin_unlock(&vm->lock);
+	free_list(rest);
+}
+
+/* s2_vm_map_failed() - a device map the hook saw fail (pKVM 6.14+). */
+void s2_vm_map_failed(struct s2_vm *vm, enum s2_attr attr)
+{
+	raw_spin_lock(&vm->lock);
+	vm->failed[attr]++;
+	raw_spin_unlock(&vm->lock);
+	atomic64_inc(&s2_stats.map_failed);
+}
+
+/* ---- settle side (process context, kvm->mmu_lock held for write) ---- */
+
+bool s2_vm_needs_settle(struct s2_vm *vm)
+{
+	return READ_ONCE(vm->pending.nranges) || READ_ONCE(vm->need_full);
+}
+
+bool s2_vm_needs_full(struct s2_vm *vm)
+{
+	return READ_ONCE(vm->need_full);
+}
+
+/* s2_vm_pending_first() - the first pending range; false when nothing is pending. */
+bool s2_vm_pending_first(struct s2_vm *vm, u64 *start, u64 *end)
+{
+	struct s2_range *r;
+
+	raw_spin_lock(&vm->lock);
+	r = s2_rt_first_from(&vm->pending, 0);
+	if (r) {
+		*start = r->ipa;
+		*end = s2_range_end(r);
+	}
+	raw_spin_unlock(&vm->lock);
+	return r;
+}
+
+/* s2_vm_widen() - extend [*start, *end) to whole tracked leaves. */
+void s2_vm_widen(struct s2_vm *vm, u64 *start, u64 *end)
+{
+	raw_spin_lock(&vm->lock);
+	s2_rt_widen(&vm->mapped, start, end);
+	raw_spin_unlock(&vm->lock);
+}
+
+/* Bytes of [start, end) that the walked ranges cover. */
+static u64 covered(const struct s2_range *walked, unsigned int n, u64 start, u64 end)
+{
+	u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u64 a = max(start, walked[i].ipa), b = min(end, s2_range_end(&walked[i]));
+
+		if (a < b)
+			sum += b - a;
+	}
+	return sum;
+}
+
+/* Pending map records in [lo, hi) whose leaves the walk did not find failed. */
+static void count_failed(struct s2_vm *vm, u64 lo, u64 hi, const struct s2_range *walked,
+			 unsigned int n)
+{
+	struct s2_range *r;
+
+	for (r = s2_rt_first_from(&vm->pending, lo); r && r->ipa < hi; r = s2_rt_next(r)) {
+		u64 a = max(lo, r->ipa), b = min(hi, s2_range_end(r));
+		u64 absent, unit, maps;
+
+		if (r->p.src.class != S2_PEND_MAP || r->p.attr >= S2_ATTR_NR)
+			continue;
+		absent = (b - a) - covered(walked, n, a, b);
+		if (!absent)
+			continue;
+		unit = s2_rt_leaf_size(&vm->pending, r->p.level);
+		maps = div64_u64(absent + unit - 1, unit);
+		vm->failed[r->p.attr] += maps;
+		atomic64_add(maps, &s2_stats.map_failed);
+		trace_s2_map_failed(vm, a, r->pa + (a - r->ipa), absent, r->p.attr, -1);
+	}
+}
+
+/**
+ * s2_vm_settle_apply() - the table's leaves in [lo, hi) were read: make them the truth.
+ * @vm: the VM.
+ * @lo: start of the walked window.
+ * @hi: end of the walked window; [lo, hi) covers every walked leaf whole.
+ * @walked: the device leaves found, coalesced, ascending.
+ * @n: how many.
+ * @pool: nodes for the change; dead ones come back on it.
+ *
+ * Pending map records in the window that left no leaf count as failed maps.  Tracked block
+ * leaves that reach out of the window are cut whole, and their outer parts become pending
+ * again.  Nothing changes unless the pool holds the nodes the change may take
+ * (-EAGAIN: refill it with S2_APPLY_NODES(n)) and the result fits the max_ranges budget
+ * (-ENOMEM: the VM becomes inexact and is walked again later).
+ */
+int s2_vm_settle_apply(struct s2_vm *vm, u64 lo, u64 hi, const struct s2_range *walked,
+		       unsigned int n, struct s2_pool *pool)
+{
+	struct s2_props rr = { .src.class = S2_PEND_REREAD, .level = S2_LEAF_LEVEL };
+	u64 wlo = lo, whi = hi;
+	unsigned int i;
+	long delta;
+	int ret;
+
+	if (pool->nspare < S2_APPLY_NODES(n))
+		return -EAGAIN;
+	raw_spin_lock(&vm->lock);
+	s2_rt_widen(&vm->mapped, &wlo, &whi);
+	delta = n + s2_rt_cut_delta(&vm->mapped, wlo, whi) + 2;
+	if (atomic_read(&s2_stats.ranges) - (long)pool->nspare + delta >
+	    (long)READ_ONCE(s2_max_ranges)) {
+		s2_vm_drop(vm);
+		raw_spin_unlock(&vm->lock);
+		return -ENOMEM;
+	}
+	count_failed(vm, lo, hi, walked, n);
+	ret = s2_rt_cut(&vm->mapped, wlo, whi, true, pool);
+	for (i = 0; i < n && !ret; i++)
+		ret = s2_rt_add(&vm->mapped, walked[i].ipa, walked[i].pa, walked[i].size,
+				&walked[i].p, false, pool);
+	ret |= s2_rt_cut(&vm->pending, lo, hi, false, pool);
+	if (!ret && wlo < lo)
+		ret = s2_rt_add(&vm->pending, wlo, wlo, lo - wlo, &rr, false, pool);
+	if (!ret && whi > hi)
+		ret = s2_rt_add(&vm->pending, hi, hi, whi - hi, &rr, false, pool);
+	if (ret)
+		s2_vm_drop(vm);
+	vm->settles++;
+	raw_spin_unlock(&vm->lock);
+	atomic64_inc(&s2_stats.settles);
+	return ret;
+}
+
+/* s2_vm_full_begin() - a walk of the whole table starts; @drops: the drop count now. */
+void s2_vm_full_begin(struct s2_vm *vm, u64 *drops)
+{
+	raw_spin_lock(&vm->lock);
+	*drops = vm->drops;
+	raw_spin_unlock(&vm->lock);
+}
+
+/**
+ * s2_vm_full_end() - a walk of the whole table ended.
+ * @vm: the VM.
+ * @drops: the drop count when it began.
+ * @complete: it read every chunk.
+ *
+ * A complete walk with no drop meanwhile makes the VM exact.
+ */
+void s2_vm_full_end(struct s2_vm *vm, u64 drops, bool complete)
+{
+	raw_spin_lock(&vm->lock);
+	if (complete && vm->drops == drops && vm->state != S2_ST_UNWALKABLE) {
+		vm->need_full = false;
+		vm->state = S2_ST_EXACT;
+	}
+	if (complete)
+		vm->resyncs++;
+	raw_spin_unlock(&vm->lock);
+	if (complete)
+		atomic64_inc(&s2_stats.resyncs);
+}
+
+/* s2_vm_set_unwalkable() - the VM's table turned out not to be readable. */
+void s2_vm_set_unwalkable(struct s2_vm *vm)
+{
+	raw_spin_lock(&vm->lock);
+	vm->state = S2_ST_UNWALKABLE;
+	vm->need_full = false;
+	raw_spin_unlock(&vm->lock);
+}
+
+/* s2_vm_request_full() - the whole table must be read back (the resync control). */
+void s2_vm_request_full(struct s2_vm *vm)
+{
+	raw_spin_lock(&vm->lock);
+	if (vm->state != S2_ST_UNWALKABLE)
+		vm->need_full = true;
+	raw_spin_unlock(&vm->lock);
+}
+
+/*
+ * s2_vm_mapped_locked(), s2_vm_pending_locked() - the trees, for a reader that holds
+ * kvm->mmu_lock for write (verify): neither can change then.
+ */
+const struct s2_rtree *s2_vm_mapped_locked(struct s2_vm *vm)
+{
+	return &vm->mapped;
+}
+
+const struct s2_rtree *s2_vm_pending_locked(struct s2_vm *vm)
+{
+	return &vm->pending;
+}
+
+/* ---- readers ---- */
+
+void s2_vm_snapshot(struct s2_vm *vm, struct s2_vm_snap *s)
+{
+	raw_spin_lock(&vm->lock);
+	memcpy(s->pages, vm->mapped.pages, sizeof(s->pages));
+	s->nranges = vm->mapped.nranges;
+	s->page_leaves = vm->mapped.page_leaves;
+	s->block_leaves = vm->mapped.block_leaves;
+	s->npending = vm->pending.nranges;
+	memcpy(s->failed, vm->failed, sizeof(s->failed));
+	s->drops = vm->drops;
+	s->resyncs = vm->resyncs;
+	s->settles = vm->settles;
+	s->state = vm->state;
+	raw_spin_unlock(&vm->lock);
+}
+
+/* s2_vm_range_from() - copy the first tracked range ending above @ipa; false if none. */
+bool s2_vm_range_from(struct s2_vm *vm, u64 ipa, struct s2_range *out)
+{
+	struct s2_range *r;
+
+	raw_spin_lock(&vm->lock);
+	r = s2_rt_first_from(&vm->mapped, ipa);
+	if (r)
+		*out = *r;
+	raw_spin_unlock(&vm->lock);
+	return r;
+}
+
+/* s2_vm_for_each_mapped() - @fn (which must not sleep) on the tracked ranges in [start, end). */
+void s2_vm_for_each_mapped(struct s2_vm *vm, u64 start, u64 end, s2_range_fn fn, void *arg)
+{
+	struct s2_range *r;
+
+	raw_spin_lock(&vm->lock);
+	for (r = s2_rt_first_from(&vm->mapped, start); r && r->ipa < end; r = s2_rt_next(r))
+		fn(r, arg);
+	raw_spin_unlock(&vm->lock);
+}
+
+/* ---- init/exit ---- */
+
 int s2_vm_init(void)
 {
-	s2_range_cache = KMEM_CACHE(s2_range, 0);
-	if (!s2_range_cache)
-		return -ENOMEM;
-	/* Ordered: a dead VM's directory goes before a new VM reusing its name comes. */
-	s2_wq = alloc_ordered_workqueue("kvm_s2stat", 0);
-	if (!s2_wq) {
-		kmem_cache_destroy(s2_range_cache);
-		return -ENOMEM;
-	}
-	return 0;
+	s2_node_cache = KMEM_CACHE(s2_range, 0);
+	return s2_node_cache ? 0 : -ENOMEM;
 }
 
-/* s2_vm_drain() - after the probes are gone: finish queued work, queue no more. */
-void s2_vm_drain(void)
-{
-	struct s2_vm *vm;
-	unsigned long flags;
-
-	WRITE_ONCE(s2_exiting, true);
-	raw_spin_lock_irqsave(&s2_vms_lock, flags);
-	list_for_each_entry(vm, &s2_vm_list, list)
-		if (cancel_delayed_work(&vm->resync_work))
-			s2_vm_put(vm);
-	raw_spin_unlock_irqrestore(&s2_vms_lock, flags);
-	flush_workqueue(s2_wq);
-}
-
-/* s2_vm_exit() - after s2_vm_drain() and the removal of the debugfs tree: free everything. */
+/* s2_vm_exit() - after the lifecycle freed every object and an RCU barrier. */
 void s2_vm_exit(void)
 {
-	struct s2_vm *vm, *tmp;
-	unsigned long flags;
-	LIST_HEAD(all);
-
-	raw_spin_lock_irqsave(&s2_vms_lock, flags);
-	list_for_each_entry_safe(vm, tmp, &s2_vm_list, list) {
-		hash_del_rcu(&vm->hnode);
-		list_move(&vm->list, &all);
-		WRITE_ONCE(vm->dead, true);
-	}
-	raw_spin_unlock_irqrestore(&s2_vms_lock, flags);
-
-	/* A resync work that ran during the drain may have queued none (s2_exiting). */
-	flush_workqueue(s2_wq);
-	mutex_lock(&s2_vms_mutex);
-	list_for_each_entry_safe(vm, tmp, &all, list) {
-		if (!vm->retired) {
-			vm->retired = true;
-			s2_vm_put(vm);
-		}
-	}
-	mutex_unlock(&s2_vms_mutex);
-	destroy_workqueue(s2_wq);
-	rcu_barrier();
-	kmem_cache_destroy(s2_range_cache);
+	WARN_ON(!list_empty(&s2_vm_all));
+	kmem_cache_destroy(s2_node_cache);
 }

@@ -808,7 +808,8 @@ void s2_print_json(FILE *f, const struct s2_snapshot *s, const struct s2_json_op
 		jw_str(&w, "vm", st->vm);
 		jw_u64(&w, "pid", st->pid);
 		jw_str(&w, "comm", vm->has_comm ? vm->comm : NULL);
-		jw_str(&w, "state", st->exact ? S2_STATE_EXACT : S2_STATE_INEXACT);
+		jw_str(&w, "state", st->exact ? S2_STATE_EXACT :
+		       st->unwalkable ? S2_STATE_UNWALKABLE : S2_STATE_INEXACT);
 		jw_bool(&w, "exact", st->exact);
 		jw_str(&w, "found", st->load ? "load" : "fault");
 		jw_attrs(&w, "vfio_pages", st->c.vfio);

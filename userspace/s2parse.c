@@ -554,8 +554,9 @@ static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs, bool st
 
 static const char *const kvm_modes[] = { "vhe", "nvhe", "protected", NULL };
 static const char *const discoveries[] = { "kvm-debugfs", "on-fault", NULL };
-static const char *const map_hooks[] = { "kretprobe", "fprobe", NULL };
-static const char *const states[] = { S2_STATE_EXACT, S2_STATE_INEXACT, NULL };
+static const char *const map_hooks[] = { "kretprobe", "fprobe", "ftrace", NULL };
+static const char *const states[] = { S2_STATE_EXACT, S2_STATE_INEXACT, S2_STATE_UNWALKABLE,
+				       NULL };
 static const char *const founds[] = { "fault", "load", NULL };
 static const char *const results[] = { "ok", "differ", "unavailable", NULL };
 
@@ -635,6 +636,7 @@ int s2_parse_status(const char *buf, size_t len, const char *path, const struct 
 	if (format_line(&lx) || kv_lines(&lx, specs, n, false, NULL, NULL, NULL))
 		return -1;
 	out->exact = state == 0;
+	out->unwalkable = state == 2;
 	out->load = found == 1;
 	name.s = out->vm;
 	name.n = strlen(out->vm);
@@ -703,8 +705,11 @@ int s2_parse_summary(const char *buf, size_t len, const char *path, struct s2_su
 		}
 		if (tok_eq(&t[2], S2_STATE_EXACT)) {
 			row.exact = true;
+		} else if (tok_eq(&t[2], S2_STATE_UNWALKABLE)) {
+			row.unwalkable = true;
 		} else if (!tok_eq(&t[2], S2_STATE_INEXACT)) {
-			malformed(&lx, "state " TOKF " is not exact or inexact", TOKA(&t[2]));
+			malformed(&lx, "state " TOKF " is not exact, inexact or unwalkable",
+				  TOKA(&t[2]));
 			goto fail;
 		}
 		cnt[0] = &row.c.vfio[S2_ATTR_DEVICE];

@@ -72,7 +72,7 @@ struct s2_stats {
 	char kernel[S2_STR_MAX];
 	char kvm_mode[16];	/* vhe, nvhe, protected */
 	char discovery[16];	/* kvm-debugfs, on-fault */
-	char map_hook[16];	/* kretprobe, fprobe; "" from modules that do not say */
+	char map_hook[16];	/* ftrace, kretprobe, fprobe; "" from modules that do not say */
 	uint64_t page_size;
 	unsigned int page_shift;
 	bool fwb, lpa2;
@@ -90,6 +90,7 @@ struct s2_vm_row {
 	char name[S2_NAME_MAX];
 	uint32_t pid, fd;
 	bool exact;
+	bool unwalkable;	/* state unwalkable: counts from events only */
 	struct s2_counts c;
 	uint64_t failed, drops;
 };
@@ -103,6 +104,7 @@ struct s2_status {
 	char vm[S2_NAME_MAX];
 	uint32_t pid;
 	bool exact;
+	bool unwalkable;
 	bool load;		/* found: load (existed at module load), else fault */
 	struct s2_counts c;
 	uint64_t vfio_bytes, other_bytes;

@@ -41,6 +41,7 @@
 /* VM states (summary "state", status "state"). */
 #define S2_STATE_EXACT		"exact"		/* tracked state equals the stage-2 table */
 #define S2_STATE_INEXACT	"inexact"	/* events were dropped; a resync is pending */
+#define S2_STATE_UNWALKABLE	"unwalkable"	/* the table cannot be read: counts from events */
 
 /* Mapping classes (mappings "class"). */
 #define S2_CLASS_VFIO		"vfio"		/* PA in a BAR of a device bound to a vfio driver */

@@ -19,9 +19,9 @@ esac
 t_eq stats-page-size "$(stats_v page_size)" "$PS"
 t_eq stats-fwb "$(stats_v fwb)" "$S2_FWB"
 t_eq stats-kvm-mode "$(stats_v kvm_mode)" "$S2_KVM_MODE"
-# Debian's 6.14+ kernels have CONFIG_FPROBE=y: the fault path is hooked without kprobes.
-kv=$(uname -r | awk -F'[.-]' '{ print $1 * 1000 + $2 }')
-if [ "$kv" -ge 6014 ]; then hook=fprobe; else hook=kretprobe; fi
+# Maps are hooked with an ftrace callback on entry and read back from the table; only
+# pKVM 6.14+ (whose table cannot be read) needs a return hook: fprobe (CONFIG_FPROBE=y).
+if [ "$PKVM_REFUSES" = 1 ]; then hook=fprobe; else hook=ftrace; fi
 t_eq stats-map-hook "$(stats_v map_hook)" "$hook"
 t_eq stats-vfio-bars "$(stats_v vfio_bars)" 3		# ivshmem BAR0+BAR2, edu BAR0
 

@@ -16,7 +16,7 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 
-#include "s2stat.h"
+#include "attrib.h"
 
 #define S2_MAX_DRIVERS	32
 #define S2_DRV_NAME_LEN	40
@@ -42,7 +42,7 @@ static DEFINE_MUTEX(s2_pci_mutex);
 static char s2_drv_names[S2_MAX_DRIVERS][S2_DRV_NAME_LEN] = { "-" };
 static unsigned int s2_ndrv = 1;
 
-const char *s2_pci_driver_name(u8 drv)
+const char *s2_attrib_driver_name(u8 drv)
 {
 	/* Pairs with the release in s2_drv_index(): the name is complete once counted. */
 	return drv < smp_load_acquire(&s2_ndrv) ? s2_drv_names[drv] : "?";
@@ -66,7 +66,7 @@ static u8 s2_drv_index(const char *name)
 	if (s2_ndrv == S2_MAX_DRIVERS)
 		return 0;
 	strscpy(s2_drv_names[s2_ndrv], name, S2_DRV_NAME_LEN);
-	/* Publish the name before its index; pairs with s2_pci_driver_name(). */
+	/* Publish the name before its index; pairs with s2_attrib_driver_name(). */
 	smp_store_release(&s2_ndrv, s2_ndrv + 1);
 	return i;
 }
@@ -130,8 +130,8 @@ static void s2_pci_rebuild(struct pci_dev *gone, struct pci_dev *unbound)
 		kfree_rcu(old, rcu);
 }
 
-/* s2_pci_lookup() - the BAR holding @pa (any context, lockless). */
-void s2_pci_lookup(u64 pa, struct s2_src *src)
+/* s2_attrib_lookup() - the BAR holding @pa (any context, lockless). */
+void s2_attrib_lookup(u64 pa, struct s2_src *src)
 {
 	const struct s2_bar_table *t;
 	unsigned int lo = 0, hi;
@@ -163,7 +163,7 @@ void s2_pci_lookup(u64 pa, struct s2_src *src)
 	rcu_read_unlock();
 }
 
-unsigned int s2_pci_bars(unsigned int *vfio)
+unsigned int s2_attrib_bars(unsigned int *vfio)
 {
 	const struct s2_bar_table *t;
 	unsigned int n;
@@ -176,7 +176,7 @@ unsigned int s2_pci_bars(unsigned int *vfio)
 	return n;
 }
 
-size_t s2_pci_bytes(void)
+size_t s2_attrib_bytes(void)
 {
 	const struct s2_bar_table *t;
 	size_t n;
@@ -212,7 +212,7 @@ static struct notifier_block s2_pci_nb = {
 	.notifier_call = s2_pci_notify,
 };
 
-int s2_pci_init(void)
+int s2_attrib_init(void)
 {
 	int ret = bus_register_notifier(&pci_bus_type, &s2_pci_nb);
 
@@ -222,7 +222,7 @@ int s2_pci_init(void)
 	return 0;
 }
 
-void s2_pci_exit(void)
+void s2_attrib_exit(void)
 {
 	bus_unregister_notifier(&pci_bus_type, &s2_pci_nb);
 	synchronize_rcu();
