@@ -19,7 +19,6 @@
 #include "leaf.h"
 #include "lifecycle.h"
 #include "s2stat.h"
-#include "trace.h"
 
 #define S2_CHUNK_LEAVES		256
 #define S2_CHUNK_STEPS		512
@@ -38,21 +37,9 @@ struct s2_settle {
 	unsigned int n;
 	struct s2_pool pool;
 	u64 ipa_end;
-	bool full;			/* a full walk: no trace events */
 };
 
 /* ---- reading the table back ---- */
-
-/* A settle of pending ranges tells trace readers what the table holds there now. */
-static void trace_walked(struct s2_vm *vm, struct s2_settle *c)
-{
-	unsigned int i;
-
-	if (!c->full)
-		for (i = 0; i < c->n; i++)
-			trace_s2_map(vm, c->walked[i].ipa, c->walked[i].pa, c->walked[i].size,
-				     &c->walked[i].p);
-}
 
 /* Leaf callback: decode, attribute and coalesce device leaves; stop when the array is full. */
 static bool collect(struct s2_leaf_walk *w, u64 ipa, u64 desc, s8 level)
@@ -119,10 +106,8 @@ static int settle_chunk(struct s2_vm *vm, struct kvm *kvm, u64 start, u64 end, u
 			hi = end;
 		}
 		ret = s2_vm_settle_apply(vm, lo, hi, c->walked, c->n, &c->pool);
-		if (!ret) {
+		if (!ret)
 			*done = hi;
-			trace_walked(vm, c);
-		}
 unlock:
 		rcu_read_unlock();
 		write_unlock(&kvm->mmu_lock);
@@ -143,7 +128,6 @@ static int settle_full(struct s2_vm *vm, struct kvm *kvm, struct s2_settle *c)
 
 	s2_vm_full_begin(vm, &drops);
 	c->ipa_end = U64_MAX;
-	c->full = true;
 	while (!ret && pos < c->ipa_end) {
 		ret = settle_chunk(vm, kvm, pos, U64_MAX, &pos, c);
 		if (!ret && fatal_signal_pending(current))
@@ -151,7 +135,6 @@ static int settle_full(struct s2_vm *vm, struct kvm *kvm, struct s2_settle *c)
 		cond_resched();
 	}
 	s2_vm_full_end(vm, drops, !ret);
-	c->full = false;
 	return ret;
 }
 

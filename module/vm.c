@@ -717,6 +717,27 @@ static void count_failed(struct s2_vm *vm, u64 lo, u64 hi, const struct s2_range
 	}
 }
 
+/* Trace the walked leaves that pending ranges in [lo, hi) asked to read back. */
+static void trace_read_back(struct s2_vm *vm, u64 lo, u64 hi, const struct s2_range *walked,
+			    unsigned int n)
+{
+	struct s2_range *q;
+	unsigned int i;
+
+	if (!trace_s2_map_enabled())
+		return;
+	for (q = s2_rt_first_from(&vm->pending, lo); q && q->ipa < hi; q = s2_rt_next(q)) {
+		for (i = 0; i < n; i++) {
+			u64 a = max3(lo, q->ipa, walked[i].ipa);
+			u64 b = min3(hi, s2_range_end(q), s2_range_end(&walked[i]));
+
+			if (a < b)
+				trace_s2_map(vm, a, walked[i].pa + (a - walked[i].ipa), b - a,
+					     &walked[i].p);
+		}
+	}
+}
+
 /**
  * s2_vm_settle_apply() - the table's leaves in [lo, hi) were read: make them the truth.
  * @vm: the VM.
@@ -753,6 +774,7 @@ int s2_vm_settle_apply(struct s2_vm *vm, u64 lo, u64 hi, const struct s2_range *
 		return -ENOMEM;
 	}
 	count_failed(vm, lo, hi, walked, n);
+	trace_read_back(vm, lo, hi, walked, n);
 	ret = s2_rt_cut(&vm->mapped, wlo, whi, true, pool);
 	for (i = 0; i < n && !ret; i++)
 		ret = s2_rt_add(&vm->mapped, walked[i].ipa, walked[i].pa, walked[i].size,
