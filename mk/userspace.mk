@@ -3,17 +3,21 @@
 #
 #   make cli           $(B)/host/kvm-s2stat       host build with $(CC) (native on arm64)
 #   make cli-aarch64   $(B)/aarch64/kvm-s2stat    static, $(CROSS_COMPILE_ARM64)gcc
-#   make host-test     every host test: decoder and parser unit tests and CLI tests over the
-#                      fixtures (cmocka, ASan+UBSan), then a bounded libFuzzer run
+#   make host-test     every host test: decoder, parser, identity and report unit tests,
+#                      promtool on the alert rules, CLI tests over the fixtures (cmocka,
+#                      ASan+UBSan), then bounded libFuzzer runs (parsers; VMM command lines)
 #   make fuzz          a longer libFuzzer run (FUZZ_TIME seconds, default 600)
 #
 # Debian packages: gcc, clang (clang-14), libclang-rt-14-dev (libFuzzer and sanitizer
-# runtimes), libcmocka-dev, python3, man-db; gcc-aarch64-linux-gnu and libc6-dev-arm64-cross
-# for cli-aarch64.  Everything is built under $(B); nothing is written to the source tree.
+# runtimes), libcmocka-dev, python3, man-db, mandoc (man page lint), prometheus (promtool:
+# check metrics, check and test rules); gcc-aarch64-linux-gnu and libc6-dev-arm64-cross for
+# cli-aarch64.  Everything is built under $(B); nothing is written to the source tree.
 
 .PHONY: cli cli-aarch64 host-test host-test-deps fuzz
 
-CLI_SRCS := main.c s2parse.c s2read.c s2out.c
+CLI_SRCS := main.c s2parse.c s2read.c s2ident.c s2report.c s2check.c s2table.c s2view.c \
+	    s2json.c s2prom.c
+CLI_LIB_SRCS := $(filter-out main.c,$(CLI_SRCS))
 CLI_DEPS := $(wildcard $(TOP)/userspace/*.h) $(wildcard $(TOP)/include/kvm_s2stat/*.h) \
 	    $(TOP)/mk/userspace.mk
 CLI_WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -29,8 +33,11 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=all
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-# Bounded run in host-test: FUZZ_RUNS inputs or FUZZ_SMOKE_TIME seconds, whichever first.
+# Bounded runs in host-test: FUZZ_RUNS (parsers) and FUZZ_IDENT_RUNS (VMM command lines and
+# every output of the identity: ~2000 inputs/s) inputs, or FUZZ_SMOKE_TIME seconds each,
+# whichever comes first.
 FUZZ_RUNS ?= 1200000
+FUZZ_IDENT_RUNS ?= 250000
 FUZZ_SMOKE_TIME ?= 150
 FUZZ_TIME ?= 600
 
@@ -70,6 +77,8 @@ host-test-deps:
 	@$(FUZZ_CC) $(FUZZ_FLAGS) $(UT)/.fprobe.c -o $(UT)/.fprobe >/dev/null 2>&1 || { echo "host-test: libFuzzer missing: apt-get install libclang-rt-14-dev" >&2; exit 1; }
 	@command -v python3 >/dev/null 2>&1 || { echo "host-test: python3 missing: apt-get install python3" >&2; exit 1; }
 	@command -v man >/dev/null 2>&1 || { echo "host-test: man missing: apt-get install man-db" >&2; exit 1; }
+	@command -v mandoc >/dev/null 2>&1 || { echo "host-test: mandoc missing: apt-get install mandoc" >&2; exit 1; }
+	@command -v promtool >/dev/null 2>&1 || { echo "host-test: promtool missing: apt-get install prometheus" >&2; exit 1; }
 
 $(UT)/obj/%.o: $(TOP)/userspace/%.c $(CLI_DEPS) | host-test-deps
 	@mkdir -p $(@D)
@@ -78,7 +87,7 @@ $(UT)/obj/%.o: $(TOP)/userspace/%.c $(CLI_DEPS) | host-test-deps
 $(UT)/kvm-s2stat: $(addprefix $(UT)/obj/,$(CLI_SRCS:.c=.o))
 	$(SAN_CC) $(SAN_FLAGS) $^ -o $@
 
-UT_LIB := $(addprefix $(UT)/obj/,s2parse.o s2read.o s2out.o)
+UT_LIB := $(addprefix $(UT)/obj/,$(CLI_LIB_SRCS:.c=.o))
 UT_WARN := -std=c11 -Wall -Wextra -Werror
 
 $(UT)/test_decode: $(TOP)/tests/unit/test_decode.c $(CLI_DEPS) | host-test-deps
@@ -95,53 +104,76 @@ $(UT)/test_rtree: $(TOP)/tests/unit/test_rtree.c $(TOP)/module/rtree.c $(TOP)/mo
 	@mkdir -p $(@D)
 	$(SAN_CC) $(UT_WARN) $(RTREE_CPPFLAGS) $(SAN_FLAGS) $< $(TOP)/module/rtree.c -lcmocka -o $@
 
+$(UT)/test_ident $(UT)/test_report: $(UT)/%: $(TOP)/tests/unit/%.c $(UT_LIB) $(CLI_DEPS) | host-test-deps
+	$(SAN_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(SAN_FLAGS) $< $(UT_LIB) -lcmocka -o $@
+
 $(UT)/test_cli: $(TOP)/tests/unit/test_cli.c $(CLI_DEPS) | host-test-deps
 	$(SAN_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(SAN_FLAGS) $< -lcmocka -o $@
 
 # ---- fuzzing ----
 
-FUZZ_SRCS := $(TOP)/tests/fuzz/fuzz_parse.c $(TOP)/userspace/s2parse.c \
-	     $(TOP)/userspace/s2read.c $(TOP)/userspace/s2out.c
+FUZZ_LIB := $(addprefix $(TOP)/userspace/,$(CLI_LIB_SRCS))
 
-$(FZ)/fuzz_parse: $(FUZZ_SRCS) $(CLI_DEPS) | host-test-deps
+$(FZ)/fuzz_parse: $(TOP)/tests/fuzz/fuzz_parse.c $(FUZZ_LIB) $(CLI_DEPS) | host-test-deps
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(FUZZ_FLAGS) $(FUZZ_SRCS) -o $@
+	$(FUZZ_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(FUZZ_FLAGS) $< $(FUZZ_LIB) -o $@
 
-# Seeds: every fixture file, prefixed with the byte that selects its parser (fuzz_parse.c).
+$(FZ)/fuzz_ident: $(TOP)/tests/fuzz/fuzz_ident.c $(TOP)/tests/fuzz/ident.allowlist $(FUZZ_LIB) \
+		  $(CLI_DEPS) | host-test-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(UT_WARN) $(CLI_CPPFLAGS) $(FUZZ_FLAGS) \
+	  -fsanitize-coverage-allowlist=$(TOP)/tests/fuzz/ident.allowlist $< $(FUZZ_LIB) -o $@
+
+# Seeds: every fixture file, prefixed with the byte that selects its parser (fuzz_parse.c);
+# the fixtures' VMM command lines for fuzz_ident.c.
 $(FZ)/seeds.stamp: $(shell find $(TOP)/tests/fixtures -type f 2>/dev/null) $(TOP)/tests/fuzz/mkseeds.sh
 	@mkdir -p $(FZ)
-	$(TOP)/tests/fuzz/mkseeds.sh $(TOP)/tests/fixtures $(FZ)/seeds
+	$(TOP)/tests/fuzz/mkseeds.sh $(TOP)/tests/fixtures $(FZ)/seeds $(FZ)/seeds-ident
 	@touch $@
 
-FUZZ_LOG := $(FZ)/last-run.log
-
+# $(call fuzz_run,TARGET,SEEDS,what,libFuzzer options,inputs below which to say so)
 define fuzz_run
-	@rm -rf $(FZ)/corpus && mkdir -p $(FZ)/corpus $(FZ)/artifacts
-	@echo "fuzz: $(1)"
-	@cd $(FZ) && ./fuzz_parse -artifact_prefix=$(FZ)/artifacts/ -print_final_stats=1 \
-	  $(2) $(FZ)/corpus $(FZ)/seeds > $(FUZZ_LOG) 2>&1 || { tail -n 60 $(FUZZ_LOG); \
-	  echo "fuzz: FAILED (crash input in $(FZ)/artifacts/, log $(FUZZ_LOG))" >&2; exit 1; }
-	@runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_LOG)); \
-	  secs=$$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' $(FUZZ_LOG)); \
-	  echo "fuzz: OK: $$runs inputs in $$secs s, no crash (log $(FUZZ_LOG))"; \
-	  if [ "$${runs:-0}" -lt 1000000 ]; then echo "fuzz: note: fewer than 10^6 inputs (slow machine?)"; fi
+	@rm -rf $(FZ)/corpus-$(1) && mkdir -p $(FZ)/corpus-$(1) $(FZ)/artifacts
+	@echo "fuzz $(1): $(3)"
+	@cd $(FZ) && ./fuzz_$(1) -artifact_prefix=$(FZ)/artifacts/$(1)- -print_final_stats=1 \
+	  $(4) $(FZ)/corpus-$(1) $(FZ)/$(2) > $(FZ)/last-run-$(1).log 2>&1 || { \
+	  tail -n 60 $(FZ)/last-run-$(1).log; \
+	  echo "fuzz $(1): FAILED (crash input in $(FZ)/artifacts/, log $(FZ)/last-run-$(1).log)" >&2; \
+	  exit 1; }
+	@runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FZ)/last-run-$(1).log); \
+	  secs=$$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' $(FZ)/last-run-$(1).log); \
+	  cov=$$(grep -o 'cov: [0-9]*' $(FZ)/last-run-$(1).log | tail -n 1); \
+	  echo "fuzz $(1): OK: $$runs inputs in $$secs s, $$cov, no crash (log $(FZ)/last-run-$(1).log)"; \
+	  if [ "$${runs:-0}" -lt $(5) ]; then echo "fuzz $(1): note: fewer than $(5) inputs (slow machine?)"; fi
 endef
 
-fuzz: $(FZ)/fuzz_parse $(FZ)/seeds.stamp
-	$(call fuzz_run,up to $(FUZZ_TIME) s,-max_total_time=$(FUZZ_TIME))
+fuzz: $(FZ)/fuzz_parse $(FZ)/fuzz_ident $(FZ)/seeds.stamp
+	$(call fuzz_run,parse,seeds,up to $(FUZZ_TIME) s,-max_total_time=$(FUZZ_TIME),1000000)
+	$(call fuzz_run,ident,seeds-ident,up to $(FUZZ_TIME) s,-max_total_time=$(FUZZ_TIME),1000000)
 
 # ---- host-test ----
 
-host-test: host-test-deps $(B)/host/kvm-s2stat $(UT)/kvm-s2stat $(UT)/test_decode $(UT)/test_rtree \
-	   $(UT)/test_parse $(UT)/test_cli $(FZ)/fuzz_parse $(FZ)/seeds.stamp
+RULES := $(TOP)/userspace/kvm-s2stat.rules.yml
+
+host-test: host-test-deps $(B)/host/kvm-s2stat $(UT)/kvm-s2stat $(UT)/test_decode \
+	   $(UT)/test_rtree $(UT)/test_parse $(UT)/test_ident $(UT)/test_report $(UT)/test_cli \
+	   $(FZ)/fuzz_parse $(FZ)/fuzz_ident $(FZ)/seeds.stamp
 	@echo "== test_decode"
 	@$(UT)/test_decode
 	@echo "== test_rtree"
 	@$(UT)/test_rtree
 	@echo "== test_parse"
 	@cd $(TOP) && S2_FIXTURES=$(TOP)/tests/fixtures S2_TMP=$(UT)/tmp $(UT)/test_parse
+	@echo "== test_ident"
+	@$(UT)/test_ident
+	@echo "== test_report"
+	@$(UT)/test_report
+	@echo "== promtool check rules, promtool test rules"
+	@promtool check rules $(RULES)
+	@promtool test rules $(TOP)/tests/unit/rules_test.yml
 	@echo "== test_cli"
 	@cd $(TOP) && S2_CLI=$(UT)/kvm-s2stat S2_FIXTURES=$(TOP)/tests/fixtures \
 	  S2_TMP=$(UT)/tmp S2_TOOLS=$(TOP)/tests/unit S2_MAN=$(TOP)/userspace/kvm-s2stat.8 \
-	  ASAN_OPTIONS=detect_leaks=0 $(UT)/test_cli
-	$(call fuzz_run,$(FUZZ_RUNS) inputs (at most $(FUZZ_SMOKE_TIME) s),-runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SMOKE_TIME))
+	  S2_RULES=$(RULES) ASAN_OPTIONS=detect_leaks=0 $(UT)/test_cli
+	$(call fuzz_run,parse,seeds,$(FUZZ_RUNS) inputs (at most $(FUZZ_SMOKE_TIME) s),-runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SMOKE_TIME),$(FUZZ_RUNS))
+	$(call fuzz_run,ident,seeds-ident,$(FUZZ_IDENT_RUNS) inputs (at most $(FUZZ_SMOKE_TIME) s),-runs=$(FUZZ_IDENT_RUNS) -max_total_time=$(FUZZ_SMOKE_TIME),$(FUZZ_IDENT_RUNS))

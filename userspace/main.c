@@ -6,29 +6,38 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "s2out.h"
+#include "s2json.h"
+#include "s2prom.h"
+#include "s2view.h"
 #include "version.h"
 
-#define MAX_SEL	256
+#define LOG_DEFAULT_DELAY	3.0	/* seconds, as kvm_stat */
+
+struct list {
+	void *v;
+	size_t n, cap, size;
+};
 
 struct opts {
 	struct s2_paths paths;
-	uint32_t pids[MAX_SEL];
-	const char *names[MAX_SEL];
-	size_t npids, nnames;
-	bool devices, mappings, json, pretty, prometheus, verify, once;
+	struct list pids, vms, guests, bdfs;
+	bool skip_zero, devices, mappings, json, pretty, prometheus, verify, once, log;
+	bool csv, no_header, raw, wide;
+	const char *output;	/* -o FILE, written atomically */
 	int expect;		/* enum s2_attr or -1 */
-	double watch;		/* seconds, 0 = no watch */
-	unsigned long count;	/* samples in watch mode, 0 = until interrupted */
+	double watch;		/* seconds between samples, 0 = one sample */
+	unsigned long count;	/* samples, 0 = until interrupted */
 };
 
 static bool json_errors;
@@ -59,55 +68,86 @@ static void usage(FILE *f)
 "DEVICE_nGnRE, NORMAL_NC (write-combining capable) or NORMAL (cacheable), from\n"
 "the kvm_s2stat module's debugfs files.  Default: one line per VM and a total.\n"
 "\n"
-"Selection:\n"
-"  -p, --pid PID        only VMs created by process PID (repeatable)\n"
-"  -g, --vm NAME        only VM NAME, <pid>-<fd> as in /sys/kernel/debug/kvm\n"
-"                       (repeatable)\n"
+"Selection (a VM matching any of -p, -g, --vm is shown):\n"
+"  -p, --pid LIST       VMs created by these processes: PIDs separated by spaces\n"
+"                       or commas, e.g. -p \"$(pidof qemu-system-aarch64)\"\n"
+"  -g, --guest NAME     the VM(s) with this guest name (QEMU -name, libvirt\n"
+"                       domain), UUID, or name <pid>-<fd> (repeatable)\n"
+"      --vm VM          the VM <pid>-<fd>, as in /sys/kernel/debug/kvm\n"
+"  -b, --bdf BDF        VMs that map memory of PCI device [DDDD:]BB:DD.F; -D, -m,\n"
+"                       --expect, JSON and Prometheus show only its memory\n"
+"  -z, --skip-zero-records  leave out VMs without device memory mapped (and, in\n"
+"                       log mode, samples whose counts are all zero)\n"
 "Views:\n"
-"  -d, --devices        pages per PCI device and BAR, driver, VM and attribute\n"
+"  -D, --devices        pages per PCI device and BAR, driver, VM and attribute\n"
 "  -m, --mappings       each VM's device-memory ranges\n"
+"  -W, --wide           text views: COMM, DOMAIN and UUID columns, no truncation\n"
+"  -c, --csv            CSV (one table: per VM, -D, -m or -l)\n"
+"  -H, --no-header      rows only: no header, total or notes\n"
+"  -r, --raw            exact byte counts instead of KiB, MiB, ...\n"
 "  -j, --json           JSON (docs/json.md); errors as {\"error\": \"...\"}\n"
 "      --pretty         indented JSON (implies --json)\n"
 "      --prometheus     Prometheus text format (node_exporter textfile collector)\n"
+"  -o, --output FILE    write to FILE atomically (temporary file, then rename)\n"
 "  -w, --watch SEC      refresh every SEC seconds; '*' marks changed counts\n"
+"  -l, --log            one timestamped line of totals per sample (every -w SEC,\n"
+"                       default 3)\n"
+"  -n, --count N        with --watch or --log: exit after N samples\n"
 "  -1, --once           one sample and exit (with --watch: one watch sample)\n"
-"  -c, --count N        with --watch: exit after N samples\n"
 "Checks:\n"
 "      --expect ATTR    every VFIO mapping must be ATTR: nc (NORMAL_NC), device\n"
 "                       (DEVICE_nGnRE) or cacheable (NORMAL); lists offenders\n"
 "      --verify         compare each selected VM's tracked state with its stage-2\n"
 "                       table (the module's walk); prints differences\n"
 "Sources:\n"
+"  -d                   read debugfs (kvm_stat's -d; kvm-s2stat always does)\n"
 "      --debugfs DIR    debugfs mount point (default /sys/kernel/debug)\n"
 "      --proc DIR       procfs root: VMM names, mounts (default /proc)\n"
 "      --sys DIR        sysfs root: lockdown state (default /sys)\n"
 "  -h, --help           this help\n"
 "  -V, --version        version\n"
 "\n"
+"KVM maps a BAR at stage 2 only when the guest first touches it.\n"
+"\n"
 "Exit status:\n"
-"   0 ok                         6 permission denied (run as root)\n"
-"   1 other runtime error        7 unsupported debugfs format version\n"
-"   2 bad usage                  8 malformed debugfs content (file:line given)\n"
-"   3 kvm_s2stat not loaded     10 --expect policy violated\n"
-"   4 debugfs not mounted       11 --verify found differences\n"
+"   0 ok                         7 unsupported debugfs format version\n"
+"   1 other runtime error        8 malformed debugfs content (file:line given)\n"
+"   2 bad usage                 10 --expect policy violated\n"
+"   3 kvm_s2stat not loaded     11 --verify found differences\n"
+"   4 debugfs not mounted       12 --expect had no VFIO mapping to check\n"
 "   5 debugfs locked down or disabled\n"
+"   6 permission denied (run as root)\n"
 "\n"
 "See kvm-s2stat(8).\n");
 }
 
-enum { OPT_PRETTY = 256, OPT_PROM, OPT_EXPECT, OPT_VERIFY, OPT_DEBUGFS, OPT_PROC, OPT_SYS };
+enum {
+	OPT_PRETTY = 256, OPT_PROM, OPT_EXPECT, OPT_VERIFY, OPT_DEBUGFS, OPT_PROC, OPT_SYS,
+	OPT_VM,
+};
+
+static const char shortopts[] = ":p:g:b:zDmWcHrjo:w:ln:1dhV";
 
 static const struct option longopts[] = {
 	{ "pid", required_argument, NULL, 'p' },
-	{ "vm", required_argument, NULL, 'g' },
-	{ "devices", no_argument, NULL, 'd' },
+	{ "guest", required_argument, NULL, 'g' },
+	{ "vm", required_argument, NULL, OPT_VM },
+	{ "bdf", required_argument, NULL, 'b' },
+	{ "skip-zero-records", no_argument, NULL, 'z' },
+	{ "devices", no_argument, NULL, 'D' },
 	{ "mappings", no_argument, NULL, 'm' },
+	{ "wide", no_argument, NULL, 'W' },
+	{ "csv", no_argument, NULL, 'c' },
+	{ "no-header", no_argument, NULL, 'H' },
+	{ "raw", no_argument, NULL, 'r' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "pretty", no_argument, NULL, OPT_PRETTY },
 	{ "prometheus", no_argument, NULL, OPT_PROM },
+	{ "output", required_argument, NULL, 'o' },
 	{ "watch", required_argument, NULL, 'w' },
+	{ "log", no_argument, NULL, 'l' },
+	{ "count", required_argument, NULL, 'n' },
 	{ "once", no_argument, NULL, '1' },
-	{ "count", required_argument, NULL, 'c' },
 	{ "expect", required_argument, NULL, OPT_EXPECT },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
@@ -117,6 +157,30 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static bool list_add(struct list *l, const void *item)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 16;
+		void *nv = realloc(l->v, nc * l->size);
+
+		if (!nv)
+			return false;
+		l->v = nv;
+		l->cap = nc;
+	}
+	memcpy((char *)l->v + l->n * l->size, item, l->size);
+	l->n++;
+	return true;
+}
+
+static void opts_free(struct opts *o)
+{
+	free(o->pids.v);
+	free(o->vms.v);
+	free(o->guests.v);
+	free(o->bdfs.v);
+}
 
 static bool parse_ulong(const char *s, unsigned long max, unsigned long *v)
 {
@@ -145,49 +209,237 @@ static bool valid_vm_name(const char *s)
 	return true;
 }
 
+/* -p "1 2,3": PIDs separated by spaces, tabs, newlines or commas. */
+static int add_pids(struct opts *o, const char *arg)
+{
+	const char *p = arg;
+	size_t before = o->pids.n;
+
+	while (*p) {
+		char tok[32];
+		size_t n = strcspn(p, ", \t\n");
+		unsigned long v;
+
+		if (!n) {
+			p++;
+			continue;
+		}
+		if (n >= sizeof(tok))
+			return die(S2_EXIT_USAGE, "--pid '%.40s': not a list of process ids", arg);
+		memcpy(tok, p, n);
+		tok[n] = '\0';
+		if (!parse_ulong(tok, UINT32_MAX, &v) || !v)
+			return die(S2_EXIT_USAGE, "--pid '%s': '%s' is not a process id", arg, tok);
+		{
+			uint32_t pid = (uint32_t)v;
+
+			if (!list_add(&o->pids, &pid))
+				return die(S2_EXIT_RUNTIME, "out of memory");
+		}
+		p += n;
+	}
+	if (o->pids.n == before)
+		return die(S2_EXIT_USAGE, "--pid '%s': no process id given (is the VMM running?)",
+			   arg);
+	return -1;
+}
+
+static int hexv(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "DDDD:BB:DD.F" or "BB:DD.F" (domain 0), hex, as lspci prints them. */
+static bool parse_bdf_arg(const char *s, uint32_t *out)
+{
+	static const char full[] = "hhhh:hh:hh.h";
+	const char *shape = full;
+	unsigned int x[4] = { 0 }, f = 0;
+	size_t n = strlen(s);
+
+	if (n == sizeof(full) - 6) {	/* BB:DD.F */
+		shape = full + 5;
+		f = 1;
+	} else if (n != sizeof(full) - 1) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (shape[i] == 'h') {
+			int h = hexv(s[i]);
+
+			if (h < 0)
+				return false;
+			x[f] = x[f] << 4 | (unsigned int)h;
+		} else if (s[i] != shape[i]) {
+			return false;
+		} else {
+			f++;
+		}
+	}
+	if (x[2] > 0x1f || x[3] > 7)
+		return false;
+	*out = x[0] << 16 | x[1] << 8 | x[2] << 3 | x[3];
+	return true;
+}
+
+/* Is -j/--json/--pretty anywhere (so that errors, usage ones included, are JSON)? */
+static void scan_json(int argc, char **argv)
+{
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'j' || c == OPT_PRETTY)
+			json_errors = true;
+		else if (c == '?' && optind > 0 && optind <= argc &&
+			 (!strncmp(argv[optind - 1], "--json=", 7) ||
+			  !strncmp(argv[optind - 1], "--pretty=", 9)))
+			json_errors = true;
+	}
+	optind = 0;	/* GNU getopt: start again from scratch */
+}
+
+/*
+ * The error for getopt's '?': an unknown short option (optopt is it), an unknown or ambiguous
+ * long one (optopt 0), or a long one given a value it does not take (optopt is its val).
+ */
+static int bad_option(int argc, char **argv)
+{
+	const char *a = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+
+	if (!strncmp(a, "--", 2) && a[2]) {
+		size_t n = strcspn(a + 2, "=");
+
+		for (const struct option *l = longopts; l->name && a[2 + n] == '='; l++)
+			if (l->has_arg == no_argument && l->val == optopt &&
+			    strlen(l->name) >= n && !strncmp(l->name, a + 2, n))
+				return die(S2_EXIT_USAGE, "--%s takes no value: '%s' (see --help)",
+					   l->name, a);
+		if (!optopt)
+			return die(S2_EXIT_USAGE, "unknown option %.*s (see --help)", (int)(n + 2),
+				   a);
+	}
+	if (optopt > 0 && optopt < 256)
+		return die(S2_EXIT_USAGE, "unknown option -%c (see --help)", optopt);
+	return die(S2_EXIT_USAGE, "unknown option %s (see --help)", a);
+}
+
+/* Checks between options; -1 to go on, else an exit code. */
+static int check_opts(struct opts *o)
+{
+	bool views = o->devices || o->mappings;
+	bool text_opts = o->csv || o->no_header || o->raw || o->wide;
+
+	if (o->json && o->prometheus)
+		return die(S2_EXIT_USAGE, "--json and --prometheus exclude each other");
+	if (o->prometheus && views)
+		return die(S2_EXIT_USAGE, "--prometheus always includes the per-device series: "
+			   "drop -D/-m");
+	if (o->csv && (o->json || o->prometheus))
+		return die(S2_EXIT_USAGE, "--csv, --json and --prometheus exclude each other");
+	if (text_opts && (o->json || o->prometheus))
+		return die(S2_EXIT_USAGE, "-c, -H, -r and -W apply to the text views, not to "
+			   "--json or --prometheus");
+	if (o->log && (o->json || o->prometheus || views))
+		return die(S2_EXIT_USAGE, "--log prints one line of totals per sample: drop "
+			   "-j/--prometheus/-D/-m (--watch -j gives one JSON document per sample)");
+	if ((o->watch || o->log) && (o->prometheus || o->expect >= 0 || o->verify))
+		return die(S2_EXIT_USAGE, "--watch and --log work with the table and JSON views "
+			   "only (run --prometheus, --expect and --verify from a timer instead)");
+	if ((o->watch || o->log) && o->output)
+		return die(S2_EXIT_USAGE, "--output writes one sample: drop --watch/--log");
+	if (o->csv && (o->expect >= 0 || o->verify))
+		return die(S2_EXIT_USAGE, "--csv prints a table: run --expect and --verify "
+			   "without it (or with -j)");
+	if (o->csv && o->devices && o->mappings)
+		return die(S2_EXIT_USAGE, "--csv prints one table: choose -D or -m");
+	if (o->csv && o->watch && !o->log)
+		return die(S2_EXIT_USAGE, "--csv with --watch: use --log (-l) for one CSV line "
+			   "per sample");
+	if (o->count && !o->watch && !o->log)
+		return die(S2_EXIT_USAGE, "--count needs --watch or --log");
+	if (o->log && !o->watch)
+		o->watch = LOG_DEFAULT_DELAY;
+	if (o->once)
+		o->count = 1;
+	return -1;
+}
+
 /* Returns -1 to go on, else an exit code. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	int c;
 	unsigned long v;
 	char *end;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->paths.debugfs = "/sys/kernel/debug";
 	o->paths.proc = "/proc";
 	o->paths.sys = "/sys";
 	o->expect = -1;
-	for (int i = 1; i < argc; i++) {	/* errors in JSON as soon as -j is anywhere */
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--pretty") ||
-		    (argv[i][0] == '-' && argv[i][1] != '-' && strchr(argv[i], 'j') &&
-		     strspn(argv[i] + 1, "dmj1h V") == strlen(argv[i] + 1)))
-			json_errors = true;
-	}
+	o->pids.size = sizeof(uint32_t);
+	o->bdfs.size = sizeof(uint32_t);
+	o->vms.size = o->guests.size = sizeof(char *);
+	scan_json(argc, argv);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:g:dmjw:1c:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int r = -1;
+
 		switch (c) {
 		case 'p':
-			if (!parse_ulong(optarg, UINT32_MAX, &v) || !v)
-				return die(S2_EXIT_USAGE, "--pid '%s': not a process id", optarg);
-			if (o->npids == MAX_SEL)
-				return die(S2_EXIT_USAGE, "--pid: at most %d", MAX_SEL);
-			o->pids[o->npids++] = (uint32_t)v;
+			r = add_pids(o, optarg);
 			break;
 		case 'g':
-			if (!valid_vm_name(optarg))
-				return die(S2_EXIT_USAGE, "--vm '%s': not a VM name <pid>-<fd> "
-					   "(see the VM column)", optarg);
-			if (o->nnames == MAX_SEL)
-				return die(S2_EXIT_USAGE, "--vm: at most %d", MAX_SEL);
-			o->names[o->nnames++] = optarg;
+			if (!*optarg)
+				return die(S2_EXIT_USAGE, "--guest '': give a guest name, a UUID or "
+					   "a VM <pid>-<fd>");
+			if (!list_add(&o->guests, &optarg))
+				return die(S2_EXIT_RUNTIME, "out of memory");
 			break;
-		case 'd':
+		case OPT_VM:
+			if (!valid_vm_name(optarg))
+				return die(S2_EXIT_USAGE, "--vm '%s': not a VM name <pid>-<fd> (see "
+					   "the VM column; -g takes guest names)", optarg);
+			if (!list_add(&o->vms, &optarg))
+				return die(S2_EXIT_RUNTIME, "out of memory");
+			break;
+		case 'b': {
+			uint32_t bdf;
+
+			if (!parse_bdf_arg(optarg, &bdf))
+				return die(S2_EXIT_USAGE, "--bdf '%s': not a PCI address "
+					   "[DDDD:]BB:DD.F (as lspci -D prints)", optarg);
+			if (!list_add(&o->bdfs, &bdf))
+				return die(S2_EXIT_RUNTIME, "out of memory");
+			break;
+		}
+		case 'z':
+			o->skip_zero = true;
+			break;
+		case 'D':
 			o->devices = true;
 			break;
 		case 'm':
 			o->mappings = true;
+			break;
+		case 'W':
+			o->wide = true;
+			break;
+		case 'c':
+			o->csv = true;
+			break;
+		case 'H':
+			o->no_header = true;
+			break;
+		case 'r':
+			o->raw = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -198,6 +450,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_PROM:
 			o->prometheus = true;
 			break;
+		case 'o':
+			if (!*optarg)
+				return die(S2_EXIT_USAGE, "--output '': give a file name");
+			o->output = optarg;
+			break;
 		case 'w':
 			errno = 0;
 			o->watch = strtod(optarg, &end);
@@ -206,14 +463,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return die(S2_EXIT_USAGE, "--watch '%s': seconds between 0.1 and 86400",
 					   optarg);
 			break;
-		case '1':
-			o->once = true;
+		case 'l':
+			o->log = true;
 			break;
-		case 'c':
+		case 'n':
 			if (!parse_ulong(optarg, 1000000000UL, &v) || !v)
 				return die(S2_EXIT_USAGE, "--count '%s': a number of samples >= 1",
 					   optarg);
 			o->count = v;
+			break;
+		case '1':
+			o->once = true;
 			break;
 		case OPT_EXPECT:
 			if (!strcmp(optarg, "nc") || !strcmp(optarg, "NORMAL_NC"))
@@ -228,6 +488,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_VERIFY:
 			o->verify = true;
+			break;
+		case 'd':	/* kvm_stat's "statistics from debugfs": always so here */
 			break;
 		case OPT_DEBUGFS:
 			o->paths.debugfs = optarg;
@@ -249,27 +511,87 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return die(S2_EXIT_USAGE, "%s needs an argument (see --help)",
 				   argv[optind - 1]);
 		default:
-			if (optopt && optopt < 256)
-				return die(S2_EXIT_USAGE, "unknown option -%c (see --help)", optopt);
-			return die(S2_EXIT_USAGE, "unknown option %s (see --help)", argv[optind - 1]);
+			return bad_option(argc, argv);
 		}
+		if (r >= 0)
+			return r;
 	}
-	if (optind < argc)
-		return die(S2_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
-	if (o->json && o->prometheus)
-		return die(S2_EXIT_USAGE, "--json and --prometheus exclude each other");
-	if (o->prometheus && (o->devices || o->mappings))
-		return die(S2_EXIT_USAGE, "--prometheus always includes the per-device series: "
-			   "drop -d/-m");
-	if (o->watch && (o->prometheus || o->expect >= 0 || o->verify))
-		return die(S2_EXIT_USAGE, "--watch works with the table and JSON views only "
-			   "(run --prometheus, --expect and --verify from a timer instead)");
-	if (o->count && !o->watch)
-		return die(S2_EXIT_USAGE, "--count needs --watch");
-	if (o->once)
-		o->count = 1;
+	if (optind < argc) {
+		const char *a = argv[optind], *prev = optind > 1 ? argv[optind - 1] : "";
+
+		if (strspn(a, "0123456789") == strlen(a) && prev[0] == '-' && prev[1] != '-' &&
+		    prev[strlen(prev) - 1] == 'c')
+			return die(S2_EXIT_USAGE, "unexpected argument '%s': -c is --csv (as in "
+				   "kvm_stat); the number of samples is -n %s", a, a);
+		return die(S2_EXIT_USAGE, "unexpected argument '%s' (see --help)", a);
+	}
+	return check_opts(o);
+}
+
+/* ---- output file: written to a temporary file in the same directory, then renamed ---- */
+
+struct out {
+	FILE *f;
+	char tmp[PATH_MAX];
+	const char *path;
+};
+
+static int out_open(struct out *w, const char *path)
+{
+	char copy[PATH_MAX], base[PATH_MAX];
+	int fd;
+
+	w->path = path;
+	w->f = stdout;
+	if (!path)
+		return -1;
+	snprintf(copy, sizeof(copy), "%s", path);
+	snprintf(base, sizeof(base), "%s", path);
+	if ((size_t)snprintf(w->tmp, sizeof(w->tmp), "%s/.%s.XXXXXX", dirname(copy),
+			     basename(base)) >= sizeof(w->tmp))
+		return die(S2_EXIT_USAGE, "--output %s: path too long", path);
+	fd = mkstemp(w->tmp);
+	if (fd < 0)
+		return die(S2_EXIT_RUNTIME, "--output %s: cannot create %s: %s (does the directory "
+			   "exist, and is it writable?)", path, w->tmp, strerror(errno));
+	if (fchmod(fd, 0644) || !(w->f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		close(fd);
+		unlink(w->tmp);
+		w->f = stdout;
+		return die(S2_EXIT_RUNTIME, "--output %s: %s: %s", path, w->tmp, strerror(e));
+	}
 	return -1;
 }
+
+/* Make the output visible: flush, fsync, rename.  @ok false: drop it. */
+static int out_close(struct out *w, bool ok)
+{
+	int e = 0;
+
+	if (!w->path) {
+		fflush(stdout);
+		if (ferror(stdout))
+			return die(S2_EXIT_RUNTIME, "writing the output failed");
+		return -1;
+	}
+	if (fflush(w->f) || ferror(w->f) || fsync(fileno(w->f)))
+		e = errno ? errno : EIO;
+	if (fclose(w->f) && !e)
+		e = errno;
+	w->f = stdout;
+	if (ok && !e && rename(w->tmp, w->path))
+		e = errno;
+	if (!ok || e)
+		unlink(w->tmp);
+	if (e)
+		return die(S2_EXIT_RUNTIME, "--output %s: writing %s failed: %s", w->path, w->tmp,
+			   strerror(e));
+	return -1;
+}
+
+/* ---- samples ---- */
 
 static volatile sig_atomic_t stop;
 
@@ -300,117 +622,176 @@ static void watch_header(FILE *f, const struct opts *o, const struct s2_snapshot
 		s->vanished ? "  (VMs destroyed while read were skipped)" : "");
 }
 
-static int render(const struct opts *o, const struct s2_snapshot *s,
-		  const struct s2_snapshot *prev, bool first)
+static void render_text(FILE *f, const struct opts *o, const struct s2_report *r,
+			const struct s2_report *prev, bool first)
 {
-	FILE *f = stdout;
+	struct s2_viewopt vo = { { o->csv, !o->no_header, o->wide }, o->raw, prev };
+	bool checks = o->expect >= 0 || o->verify;
+	bool sep = false;
+
+	if (o->watch) {
+		if (isatty(fileno(f)))
+			fputs("\033[H\033[2J", f);
+		else if (!first)
+			fputc('\n', f);
+		if (!o->no_header)
+			watch_header(f, o, r->s);
+	}
+	if ((!o->devices && !o->mappings && !checks) || (o->csv && !o->devices && !o->mappings)) {
+		s2_print_vms(f, r, &vo);
+		sep = true;
+	}
+	if (o->devices) {
+		if (sep)
+			fputc('\n', f);
+		s2_print_devices(f, r, &vo);
+		sep = true;
+	}
+	if (o->mappings) {
+		if (sep)
+			fputc('\n', f);
+		s2_print_mappings(f, r, &vo);
+		sep = true;
+	}
+	if (o->verify) {
+		if (sep)
+			fputc('\n', f);
+		s2_print_verify(f, r, &vo);
+		sep = true;
+	}
+	if (o->expect >= 0) {
+		if (sep)
+			fputc('\n', f);
+		s2_print_expect(f, r, &vo);
+	}
+}
+
+/* Warnings and the exit code of the checks, after the output. */
+static int check_results(const struct opts *o, const struct s2_report *r)
+{
+	const struct s2_snapshot *s = r->s;
 	int rc = S2_EXIT_OK;
 
-	if (o->json) {
-		struct s2_json_opt jo = { o->pretty, o->mappings, o->devices, o->expect,
-					  o->verify };
+	if (r->tot.mismatch_vms && !o->json) {
+		char list[256] = "";
+		size_t n = 0, shown = 0;
 
-		s2_print_json(f, s, &jo);
-	} else if (o->prometheus) {
-		s2_print_prometheus(f, s);
-	} else {
-		bool checks = o->expect >= 0 || o->verify;
-		bool views = o->devices || o->mappings;
-		bool sep = false;
-
-		if (o->watch) {
-			if (isatty(STDOUT_FILENO))
-				fputs("\033[H\033[2J", f);
-			else if (!first)
-				fputc('\n', f);
-			watch_header(f, o, s);
+		for (size_t i = 0; i < s->n && shown < 4; i++) {
+			if (!s->vms[i].maps_mismatch)
+				continue;
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", shown ? ", " : "",
+					      s->vms[i].st.vm);
+			shown++;
 		}
-		if (!views && !checks) {
-			if (!s->n && !s->listed)
-				fprintf(f, "no VMs tracked by kvm_s2stat %s (kernel %s)\n",
-					s->version.module_version, s->stats.kernel);
-			else
-				s2_print_vms(f, s, prev);
-			sep = true;
-		}
-		if (o->devices) {
-			if (sep)
-				fputc('\n', f);
-			s2_print_devices(f, s, prev);
-			sep = true;
-		}
-		if (o->mappings) {
-			if (sep)
-				fputc('\n', f);
-			s2_print_mappings(f, s);
-			sep = true;
-		}
-		if (o->verify) {
-			if (sep)
-				fputc('\n', f);
-			s2_print_verify(f, s);
-			sep = true;
-		}
-		if (o->expect >= 0) {
-			if (sep)
-				fputc('\n', f);
-			s2_print_expect(f, s, o->expect);
-		}
+		fprintf(stderr, "kvm-s2stat: warning: %zu VM%s (%s%s): mappings and status "
+			"disagreed on two reads: report it with copies of both files\n",
+			r->tot.mismatch_vms, r->tot.mismatch_vms == 1 ? "" : "s", list,
+			r->tot.mismatch_vms > shown ? ", ..." : "");
 	}
-	fflush(f);
-	if (ferror(f))
-		return die(S2_EXIT_RUNTIME, "writing the output failed");
+	if (r->has_verify) {
+		const struct s2_verify_result *v = &r->ver;
 
-	if (o->verify) {
-		struct s2_verify_result r;
-
-		s2_verify_summary(s, &r);
-		if (r.unavailable_vms && !o->json)
+		if (v->unavailable_vms && !o->json)
 			fprintf(stderr, "kvm-s2stat: warning: --verify: %zu VM%s had no stage-2 "
 				"table to check (being destroyed, or owned by pKVM)\n",
-				r.unavailable_vms, r.unavailable_vms == 1 ? "" : "s");
-		if (r.differ_vms) {
+				v->unavailable_vms, v->unavailable_vms == 1 ? "" : "s");
+		if (v->differ_vms) {
 			if (!o->json)
 				fprintf(stderr, "kvm-s2stat: --verify: %llu difference%s in %zu of "
 					"%zu VMs: the module's tracked state is wrong; report it "
 					"(writing 1 to %s/<vm>/resync rebuilds it)\n",
-					(unsigned long long)r.differences,
-					r.differences == 1 ? "" : "s", r.differ_vms, r.vms, s->root);
+					(unsigned long long)v->differences,
+					v->differences == 1 ? "" : "s", v->differ_vms, v->vms, s->root);
 			rc = S2_EXIT_VERIFY;
 		}
 	}
-	if (o->expect >= 0 && rc == S2_EXIT_OK) {
-		struct s2_expect_result r;
+	if (r->has_expect && rc == S2_EXIT_OK) {
+		const struct s2_expect_result *e = &r->exp;
+		const char *an = s2_attr_name((unsigned int)e->attr);
 
-		s2_expect(s, o->expect, &r);
-		if (r.violations) {
+		if (e->result == S2_EXPECT_VIOLATED) {
 			if (!o->json)
 				fprintf(stderr, "kvm-s2stat: --expect: %zu of %zu VFIO mappings "
-					"(%llu pages) in %zu VM%s are not %s\n", r.violations,
-					r.checked, (unsigned long long)r.violation_pages,
-					r.violation_vms, r.violation_vms == 1 ? "" : "s",
-					s2_attr_name((unsigned)o->expect));
+					"(%llu pages) in %zu VM%s are not %s\n", e->nv, e->checked,
+					(unsigned long long)e->violation_pages, e->violation_vms,
+					e->violation_vms == 1 ? "" : "s", an);
 			rc = S2_EXIT_EXPECT;
+		} else if (e->result == S2_EXPECT_NOTHING) {
+			if (!o->json && !s->n)
+				fprintf(stderr, "kvm-s2stat: --expect %s: nothing to check: no VMs "
+					"(start one, or change -p/-g/--vm/--bdf/-z)\n", an);
+			else if (!o->json)
+				fprintf(stderr, "kvm-s2stat: --expect %s: nothing to check: no VFIO "
+					"memory mapped in the %zu selected VM%s (KVM maps a BAR at stage "
+					"2 only when the guest first touches it: check again once the "
+					"guest uses the device)\n", an, s->n, s->n == 1 ? "" : "s");
+			rc = S2_EXIT_NOTHING;
 		}
 	}
 	return rc;
 }
 
+static bool have_selection(const struct opts *o)
+{
+	return o->pids.n || o->vms.n || o->guests.n;
+}
+
+/* One sample into @r (built from @cur); -1 to go on, else an exit code. */
+static int sample(const struct opts *o, const struct s2_select *sel, unsigned int flags,
+		  struct s2_snapshot *cur, struct s2_report *r)
+{
+	unsigned int what = 0;
+	struct s2_err err;
+	char b[16];
+
+	memset(&err, 0, sizeof(err));
+	if (s2_load(&o->paths, sel, flags, cur, &err))
+		return die(err.code ? err.code : S2_EXIT_RUNTIME, "%s", err.msg);
+	if (!o->watch && have_selection(o) && !cur->matched) {
+		s2_snapshot_free(cur);
+		return die(S2_EXIT_RUNTIME, "no VM matches the -p/-g/--vm selection: run kvm-s2stat "
+			   "without them to list the VMs (and their guest names)");
+	}
+	if (!o->watch && o->bdfs.n && !cur->n && !cur->vanished && cur->bdf_unmatched) {
+		s2_snapshot_free(cur);
+		return die(S2_EXIT_RUNTIME, "no %sVM maps memory of %s%s at stage 2: KVM maps a BAR "
+			   "only when the guest first touches it (is the device in use in the "
+			   "guest?)", have_selection(o) ? "selected " : "",
+			   s2_bdf_str(((uint32_t *)o->bdfs.v)[0], b), o->bdfs.n > 1 ? " (or the "
+			   "other --bdf devices)" : "");
+	}
+	if (o->devices || o->prometheus)
+		what |= S2_REPORT_DEVICES;
+	if (o->expect >= 0)
+		what |= S2_REPORT_EXPECT;
+	if (o->verify)
+		what |= S2_REPORT_VERIFY;
+	if (s2_report_build(r, cur, what, o->expect)) {
+		s2_snapshot_free(cur);
+		return die(S2_EXIT_RUNTIME, "out of memory");
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	struct s2_snapshot cur, prev;
+	struct s2_snapshot snaps[2];
+	struct s2_report reps[2];
 	struct s2_select sel;
-	struct s2_err err;
+	struct s2_log log;
 	struct opts o;
 	unsigned int flags = 0;
 	unsigned long n = 0;
+	int rc, cur = 0;
 	bool have_prev = false;
-	int rc;
 
 	rc = parse_args(argc, argv, &o);
-	if (rc >= 0)
+	if (rc >= 0) {
+		opts_free(&o);
 		return rc;
-	sel = (struct s2_select){ o.pids, o.npids, o.names, o.nnames };
+	}
+	sel = (struct s2_select){ o.pids.v, o.pids.n, o.vms.v, o.vms.n, o.guests.v, o.guests.n,
+				  o.bdfs.v, o.bdfs.n, o.skip_zero };
 	if (o.devices || o.mappings || o.expect >= 0 || o.prometheus)
 		flags |= S2_LOAD_MAPPINGS;
 	if (o.verify)
@@ -423,24 +804,45 @@ int main(int argc, char **argv)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}
+	if (o.log)
+		s2_log_init(&log, &(struct s2_viewopt){ { o.csv, !o.no_header, o.wide }, o.raw,
+							NULL });
 
 	for (;;) {
-		memset(&err, 0, sizeof(err));
-		if (s2_load(&o.paths, &sel, flags, &cur, &err)) {
-			if (have_prev)
-				s2_snapshot_free(&prev);
-			return die(err.code ? err.code : S2_EXIT_RUNTIME, "%s", err.msg);
+		struct s2_report *r = &reps[cur], *prev = have_prev ? &reps[!cur] : NULL;
+		struct out w;
+
+		rc = sample(&o, &sel, flags, &snaps[cur], r);
+		if (rc >= 0)
+			break;
+		rc = out_open(&w, o.output);
+		if (rc >= 0) {
+			s2_report_free(r);
+			s2_snapshot_free(&snaps[cur]);
+			break;
 		}
-		if ((o.npids || o.nnames) && !cur.n && !cur.vanished && !o.watch) {
-			s2_snapshot_free(&cur);
-			return die(S2_EXIT_RUNTIME, "no VM matches the -p/-g selection: run "
-				   "kvm-s2stat without them to list the VMs");
+		if (o.json) {
+			struct s2_json_opt jo = { o.pretty, o.mappings, o.devices, o.verify,
+						  o.bdfs.v, o.bdfs.n };
+
+			s2_print_json(w.f, r, &jo);
+		} else if (o.prometheus) {
+			s2_print_prometheus(w.f, r);
+		} else if (o.log) {
+			s2_log_line(w.f, &log, r, &(struct s2_viewopt){
+				{ o.csv, !o.no_header, o.wide }, o.raw, NULL }, o.skip_zero);
+		} else {
+			render_text(w.f, &o, r, prev, n == 0);
 		}
-		rc = render(&o, &cur, have_prev ? &prev : NULL, n == 0);
-		if (have_prev)
-			s2_snapshot_free(&prev);
-		prev = cur;
+		rc = out_close(&w, true);
+		if (rc < 0)
+			rc = check_results(&o, r);
+		if (have_prev) {
+			s2_report_free(prev);
+			s2_snapshot_free(&snaps[!cur]);
+		}
 		have_prev = true;
+		cur = !cur;
 		n++;
 		if (!o.watch || rc || stop || (o.count && n >= o.count))
 			break;
@@ -448,6 +850,10 @@ int main(int argc, char **argv)
 		if (stop)
 			break;
 	}
-	s2_snapshot_free(&prev);
-	return rc;
+	if (have_prev) {
+		s2_report_free(&reps[!cur]);
+		s2_snapshot_free(&snaps[!cur]);
+	}
+	opts_free(&o);
+	return rc < 0 ? S2_EXIT_OK : rc;
 }

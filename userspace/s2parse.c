@@ -651,9 +651,11 @@ int s2_parse_status(const char *buf, size_t len, const char *path, const struct 
 		const size_t line[2] = { bytes_vfio, bytes_other };
 
 		for (int i = 0; i < 2; i++) {
-			uint64_t sum = pg[i][0] + pg[i][1] + pg[i][2];
+			uint64_t sum;
+			bool ovf = __builtin_add_overflow(pg[i][0], pg[i][1], &sum) ||
+				   __builtin_add_overflow(sum, pg[i][2], &sum);
 
-			if (sum < pg[i][0] || sum > (UINT64_MAX >> st->page_shift) ||
+			if (ovf || sum > (UINT64_MAX >> st->page_shift) ||
 			    sum << st->page_shift != bytes[i]) {
 				lx.line = specs[line[i]].line;
 				return malformed(&lx, "%s %llu is not the %s pages times page_size "

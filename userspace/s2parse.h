@@ -31,6 +31,7 @@ enum s2_exit {
 	S2_EXIT_MALFORMED = 8,	/* malformed content */
 	S2_EXIT_EXPECT = 10,	/* --expect policy violated */
 	S2_EXIT_VERIFY = 11,	/* --verify found differences */
+	S2_EXIT_NOTHING = 12,	/* --expect had no VFIO mapping to check */
 };
 
 #define S2_ERR_MSG	768

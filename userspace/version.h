@@ -4,5 +4,5 @@
 #define KVM_S2STAT_CLI_VERSION_H
 #define KVM_S2STAT_VERSION	"0.1.0"
 /* JSON output schema version (docs/json.md); bump on any incompatible change. */
-#define KVM_S2STAT_JSON_SCHEMA	1
+#define KVM_S2STAT_JSON_SCHEMA	2
 #endif

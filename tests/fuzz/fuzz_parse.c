@@ -14,19 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "s2out.h"
+#include "s2json.h"
 #include "s2parse.h"
+#include "s2prom.h"
+#include "s2view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FILE *devnull;
 
-/* Every view of a one-VM snapshot holding @m and/or @v. */
+/* Every view (text, wide, CSV, watch marks), JSON and Prometheus of a one-VM snapshot. */
 static void render(const struct s2_stats *st, struct s2_mappings *m, struct s2_verify *v)
 {
 	struct s2_snapshot snap;
+	struct s2_report r;
 	struct s2_vm vm;
-	struct s2_json_opt jo = { false, true, true, S2_ATTR_NC, true };
+	struct s2_json_opt jo = { false, true, true, true, NULL, 0 };
 
 	if (!devnull)
 		devnull = fopen("/dev/null", "w");
@@ -40,6 +43,7 @@ static void render(const struct s2_stats *st, struct s2_mappings *m, struct s2_v
 	snap.n = 1;
 	snprintf(vm.st.vm, sizeof(vm.st.vm), "1-2");
 	vm.st.pid = 1;
+	vm.fd = 2;
 	if (m) {
 		vm.maps = *m;
 		vm.has_maps = true;
@@ -50,13 +54,22 @@ static void render(const struct s2_stats *st, struct s2_mappings *m, struct s2_v
 		vm.ver = *v;
 		vm.has_verify = true;
 	}
-	s2_print_vms(devnull, &snap, &snap);
-	s2_print_devices(devnull, &snap, &snap);
-	s2_print_mappings(devnull, &snap);
-	s2_print_expect(devnull, &snap, S2_ATTR_NC);
-	s2_print_verify(devnull, &snap);
-	s2_print_json(devnull, &snap, &jo);
-	s2_print_prometheus(devnull, &snap);
+	if (s2_report_build(&r, &snap, S2_REPORT_DEVICES | S2_REPORT_EXPECT | S2_REPORT_VERIFY,
+			    S2_ATTR_NC))
+		return;
+	for (int mode = 0; mode < 4; mode++) {
+		struct s2_viewopt o = { { mode == 2, mode != 3, mode == 1 }, mode == 3,
+					mode == 0 ? &r : NULL };
+
+		s2_print_vms(devnull, &r, &o);
+		s2_print_devices(devnull, &r, &o);
+		s2_print_mappings(devnull, &r, &o);
+		s2_print_expect(devnull, &r, &o);
+		s2_print_verify(devnull, &r, &o);
+	}
+	s2_print_json(devnull, &r, &jo);
+	s2_print_prometheus(devnull, &r);
+	s2_report_free(&r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

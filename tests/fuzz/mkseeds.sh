@@ -1,12 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# mkseeds.sh FIXTURES OUT: libFuzzer seeds for tests/fuzz/fuzz_parse.c from the fixture
-# trees: each debugfs file prefixed with the selector byte of its parser (4 KiB pages; fwb
-# as the fixtures' stats say).
+# mkseeds.sh FIXTURES OUT [IDENT_OUT]: libFuzzer seeds for tests/fuzz/fuzz_parse.c from the
+# fixture trees: each debugfs file prefixed with the selector byte of its parser (4 KiB pages;
+# fwb as the fixtures' stats say); and for tests/fuzz/fuzz_ident.c, in IDENT_OUT, the VMM
+# command lines of FIXTURES/proc/*/cmdline as they are.
 set -eu
-fix=$1 out=$2
+fix=$1 out=$2 ident=${3:-}
 rm -rf "$out"
 mkdir -p "$out"
+if [ -n "$ident" ]; then
+	rm -rf "$ident"
+	mkdir -p "$ident"
+	for f in "$fix"/proc/*/cmdline; do
+		p=${f%/cmdline}
+		cp "$f" "$ident/cmdline-${p##*/}"
+	done
+fi
 n=0
 find "$fix" -type f -path '*/kvm_s2stat/*' | sort | while read -r f; do
 	case ${f##*/} in

@@ -38,7 +38,7 @@ if [ "$PKVM_REFUSES" = 1 ]; then
 	cli -j -g "$vm"
 	t_eq json-failed "$(grep -c '"failed":{"DEVICE_nGnRE":1,"NORMAL_NC":2,"NORMAL":0}' "$S2_TMP/out")" 1
 	cli --prometheus
-	t_eq prom-failed "$(grep -c "^kvm_s2stat_vm_failed_maps{vm=\"$vm\",pid=\"$A_PID\",attr=\"NORMAL_NC\"} 2\$" "$S2_TMP/out")" 1
+	t_eq prom-failed "$(grep -c "^kvm_s2stat_vm_failed_maps_total{vm=\"$vm\",pid=\"$A_PID\",domain=\"\",uuid=\"\",attr=\"NORMAL_NC\"} 2\$" "$S2_TMP/out")" 1
 	cli --verify
 	t_eq verify-unavailable-rc "$(rc)" 0
 	t_run stop vmm_stop A
@@ -59,7 +59,7 @@ line=$(awk -v vm="$vm" '$1 == vm' "$S2_TMP/out")
 set -- $line
 if [ "$VFIO_COL" = vfio_nc ]; then want="0 32 0 $E1K_PAGES"; else want="32 0 0 $E1K_PAGES"; fi
 t_eq table-vm "$1 $2 $4 $5 $6 $7" "$vm $A_PID $want"
-t_eq table-comm "$3" s2vmm
+t_eq table-comm "$3" '[s2vmm]'
 t_eq table-total "$(grep -c '^total' "$S2_TMP/out")" 1
 if [ "$(awk '{ if (length > 80) n++ } END { print n + 0 }' "$S2_TMP/out")" = 0 ]; then t_ok fits-80
 else show; t_fail fits-80; fi
@@ -76,15 +76,15 @@ t_eq json-map-hook "$(grep -c "\"map_hook\":\"$(stats_v map_hook)\"" "$S2_TMP/ou
 # Prometheus: per-VM and per-device series.
 cli --prometheus
 t_eq prom-rc "$(rc)" 0
-t_eq prom-vm "$(grep -c "^kvm_s2stat_vm_pages{vm=\"$vm\",pid=\"$A_PID\",class=\"vfio\",attr=\"$VFIO_ATTR\"} 32\$" "$S2_TMP/out")" 1
-t_eq prom-dev "$(grep -c "^kvm_s2stat_device_pages{vm=\"$vm\",pid=\"$A_PID\",bdf=\"$S2_IVSHMEM\",bar=\"2\",driver=\"vfio-pci\",class=\"vfio\",attr=\"$VFIO_ATTR\"} 16\$" "$S2_TMP/out")" 1
+t_eq prom-vm "$(grep -c "^kvm_s2stat_vm_mapped_bytes{vm=\"$vm\",pid=\"$A_PID\",domain=\"\",uuid=\"\",class=\"vfio\",attr=\"$VFIO_ATTR\"} $((32 * PS))\$" "$S2_TMP/out")" 1
+t_eq prom-dev "$(grep -c "^kvm_s2stat_device_mapped_bytes{vm=\"$vm\",pid=\"$A_PID\",domain=\"\",uuid=\"\",bdf=\"$S2_IVSHMEM\",bar=\"2\",driver=\"vfio-pci\",class=\"vfio\",attr=\"$VFIO_ATTR\"} $((16 * PS))\$" "$S2_TMP/out")" 1
 
 # Devices: one line per BAR.
-cli -d
+cli -D
 t_eq devices-rc "$(rc)" 0
-t_eq devices-ivshmem "$(awk -v b="$S2_IVSHMEM" '$1 == b && $2 == 2 { print $3, $4, $5, $6, $7 }' "$S2_TMP/out")" "vfio-pci $vm vfio $VFIO_ATTR 16"
-t_eq devices-edu "$(awk -v b="$S2_EDU" '$1 == b && $2 == 0 { print $3, $5, $7 }' "$S2_TMP/out")" "vfio-pci vfio 16"
-t_eq devices-e1000e "$(awk -v b="$S2_E1000E" '$1 == b { print $3, $5, $6, $7 }' "$S2_TMP/out")" "- other DEVICE_nGnRE $E1K_PAGES"
+t_eq devices-ivshmem "$(awk -v b="$S2_IVSHMEM" '$1 == b && $2 == 2 { print $3, $4, $6, $7, $8 }' "$S2_TMP/out")" "vfio-pci $vm vfio $VFIO_ATTR 16"
+t_eq devices-edu "$(awk -v b="$S2_EDU" '$1 == b && $2 == 0 { print $3, $6, $8 }' "$S2_TMP/out")" "vfio-pci vfio 16"
+t_eq devices-e1000e "$(awk -v b="$S2_E1000E" '$1 == b { print $3, $6, $7, $8 }' "$S2_TMP/out")" "- other DEVICE_nGnRE $E1K_PAGES"
 
 # Policy: NORMAL_NC since 6.9.
 cli --expect nc

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0 OR MIT
-"""Validate kvm-s2stat JSON output (docs/json.md, schema 1) with a real JSON parser.
+"""Validate kvm-s2stat JSON output (docs/json.md, schema 2) with a real JSON parser.
 
 usage: check_json.py doc|lines|error [--consistent]
   doc     stdin is one JSON document
   lines   stdin is one document per line (--watch --json)
   error   stdin is {"error": "..."}
-  --consistent  also require each VM's mappings to add up to its page counts (fixtures)
+  --consistent  also require each VM's mappings to add up to its page counts (fixtures;
+                not with a bdf_filter, which limits the mappings to some devices)
 Exit 0 when valid; otherwise prints what is wrong and exits 1.
 """
 import json
@@ -16,6 +17,8 @@ import sys
 ATTRS = ("DEVICE_nGnRE", "NORMAL_NC", "NORMAL")
 ADDR = re.compile(r"^0x[0-9a-f]{16}$")
 BDF = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+VMMS = (None, "qemu", "crosvm", "cloud-hypervisor", "kvmtool", "firecracker")
 
 
 class Bad(Exception):
@@ -63,6 +66,16 @@ def fields(obj, spec, where):
         need(ok, "%s: %s=%r is not %s" % (where, key, v, kind))
 
 
+def check_ident(o, where):
+    """domain and uuid of a VM, device row or violation: null or sanitised strings."""
+    fields(o, {"domain": "str?", "uuid": "str?"}, where)
+    d = o["domain"]
+    need(d is None or (d != "" and len(d.encode("utf-8")) <= 64), where + ": domain length")
+    need(d is None or not re.search("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+                                    "\u2060-\u206f\ufeff]", d), where + ": raw control in domain")
+    need(o["uuid"] is None or UUID.match(o["uuid"]), where + ": uuid")
+
+
 def check_mapping(m, where):
     fields(m, {"ipa_start": "addr", "ipa_end": "addr", "pa_start": "addr", "pa_end": "addr",
                "pages": "int", "level": "sint", "attr": "str", "memattr": "int", "perm": "str",
@@ -77,8 +90,12 @@ def check_mapping(m, where):
 def check_doc(d, consistent):
     fields(d, {"schema_version": "int", "kvm_s2stat_version": "str", "time": "num",
                "root": "str", "module": "obj", "vms_listed": "int", "vms_vanished": "int",
-               "vms": "list", "totals": "obj"}, "document")
-    need(d["schema_version"] == 1, "schema_version is not 1")
+               "vms_skipped_zero": "int", "vms": "list", "totals": "obj"}, "document")
+    need(d["schema_version"] == 2, "schema_version is not 2")
+    if "bdf_filter" in d:
+        need(isinstance(d["bdf_filter"], list) and d["bdf_filter"] and
+             all(isinstance(b, str) and BDF.match(b) for b in d["bdf_filter"]), "bdf_filter")
+        consistent = False
     mod = d["module"]
     fields(mod, {"version": "str", "format": "int", "kernel": "str", "page_size": "int",
                  "fwb": "bool", "lpa2": "bool", "kvm_mode": "str", "discovery": "str",
@@ -92,20 +109,25 @@ def check_doc(d, consistent):
     ps = mod["page_size"]
     tot = {"vfio_pages": dict.fromkeys(ATTRS, 0), "other_pages": dict.fromkeys(ATTRS, 0),
            "failed": dict.fromkeys(ATTRS, 0)}
-    vfio_b = other_b = inexact = 0
+    vfio_b = other_b = inexact = unwalkable = 0
     names = set()
     for i, vm in enumerate(d["vms"]):
         w = "vms[%d]" % i
-        fields(vm, {"vm": "str", "pid": "int", "comm": "str?", "state": "str", "exact": "bool",
-                    "found": "str", "vfio_pages": "attrs", "other_pages": "attrs",
-                    "vfio_bytes": "int", "other_bytes": "int", "failed": "attrs",
-                    "ranges": "int", "page_leaves": "int", "block_leaves": "int",
-                    "drops": "int", "resyncs": "int"}, w)
+        fields(vm, {"vm": "str", "pid": "int", "comm": "str?", "vmm": "str?", "state": "str",
+                    "exact": "bool", "found": "str", "vfio_pages": "attrs",
+                    "other_pages": "attrs", "vfio_bytes": "int", "other_bytes": "int",
+                    "failed": "attrs", "ranges": "int", "page_leaves": "int",
+                    "block_leaves": "int", "drops": "int", "resyncs": "int"}, w)
+        check_ident(vm, w)
+        need(vm["vmm"] in VMMS, w + ": vmm")
+        if "mappings_match_status" in vm:
+            need(isinstance(vm["mappings_match_status"], bool), w + ": mappings_match_status")
         need(re.match(r"^\d+-\d+$", vm["vm"]) and vm["vm"].split("-")[0] == str(vm["pid"]),
              w + ": vm/pid")
         need(vm["vm"] not in names, w + ": repeated VM")
         names.add(vm["vm"])
-        need(vm["state"] in ("exact", "inexact") and vm["exact"] == (vm["state"] == "exact"),
+        need(vm["state"] in ("exact", "inexact", "unwalkable") and
+             vm["exact"] == (vm["state"] == "exact"),
              w + ": state")
         need(vm["found"] in ("fault", "load"), w + ": found")
         need(vm["vfio_bytes"] == sum(vm["vfio_pages"].values()) * ps, w + ": vfio_bytes")
@@ -115,7 +137,8 @@ def check_doc(d, consistent):
                 tot[k][a] += vm[k][a]
         vfio_b += vm["vfio_bytes"]
         other_b += vm["other_bytes"]
-        inexact += not vm["exact"]
+        inexact += vm["state"] == "inexact"
+        unwalkable += vm["state"] == "unwalkable"
         if "mappings" in vm:
             need(isinstance(vm["mappings"], list), w + ": mappings")
             sums = {"vfio": dict.fromkeys(ATTRS, 0), "other": dict.fromkeys(ATTRS, 0)}
@@ -125,9 +148,11 @@ def check_doc(d, consistent):
                 need(int(m["ipa_start"], 16) >= prev_end, w + ": mappings order")
                 prev_end = int(m["ipa_end"], 16)
                 sums[m["class"]][m["attr"]] += m["pages"]
+            match = sums["vfio"] == vm["vfio_pages"] and sums["other"] == vm["other_pages"]
+            need("mappings_match_status" in vm, w + ": mappings without mappings_match_status")
             if consistent:
-                need(sums["vfio"] == vm["vfio_pages"] and sums["other"] == vm["other_pages"],
-                     w + ": mappings do not add up to the page counts")
+                need(match, w + ": mappings do not add up to the page counts")
+                need(vm["mappings_match_status"], w + ": mappings_match_status false")
         if "verify" in vm:
             v = vm["verify"]
             fields(v, {"result": "str", "differences": "int", "diffs": "list",
@@ -145,6 +170,7 @@ def check_doc(d, consistent):
                "vfio_bytes": "int", "other_bytes": "int", "failed": "attrs"}, "totals")
     need(t["vms"] == len(d["vms"]), "totals.vms")
     need(t["inexact_vms"] == inexact, "totals.inexact_vms")
+    need(t.get("unwalkable_vms", 0) == unwalkable, "totals.unwalkable_vms")
     for k in tot:
         need(t[k] == tot[k], "totals.%s" % k)
     need(t["vfio_bytes"] == vfio_b and t["other_bytes"] == other_b, "totals bytes")
@@ -155,6 +181,9 @@ def check_doc(d, consistent):
             fields(r, {"bdf": "str?", "bar": "int?", "driver": "str?", "vm": "str", "pid": "int",
                        "class": "str", "attr": "str", "pages": "int", "bytes": "int",
                        "ranges": "int"}, w)
+            check_ident(r, w)
+            if "bdf_filter" in d:
+                need(r["bdf"] in d["bdf_filter"], w + ": device outside bdf_filter")
             need(r["bytes"] == r["pages"] * ps, w + ": bytes")
             need(r["attr"] in ATTRS and r["class"] in ("vfio", "other"), w + ": attr/class")
             need(r["vm"] in names, w + ": unknown vm")
@@ -169,14 +198,18 @@ def check_doc(d, consistent):
                              "devices do not add up for %s %s %s" % (vm["vm"], c, a))
     if "expect" in d:
         e = d["expect"]
-        fields(e, {"attr": "str", "ok": "bool", "checked_mappings": "int", "checked_pages": "int",
-                   "checked_vms": "int", "violating_vms": "int", "violating_pages": "int",
-                   "violations": "list"}, "expect")
+        fields(e, {"attr": "str", "result": "str", "ok": "bool", "checked_mappings": "int",
+                   "checked_pages": "int", "checked_vms": "int", "violating_vms": "int",
+                   "violating_pages": "int", "violations": "list"}, "expect")
         need(e["attr"] in ATTRS, "expect.attr")
-        need(e["ok"] == (len(e["violations"]) == 0), "expect.ok")
+        want = "violated" if e["violations"] else "ok" if e["checked_mappings"] else \
+            "nothing_to_check"
+        need(e["result"] == want, "expect.result %s, want %s" % (e["result"], want))
+        need(e["ok"] == (e["result"] == "ok"), "expect.ok")
         for j, v in enumerate(e["violations"]):
             fields(v, {"vm": "str", "pid": "int", "bdf": "str", "bar": "int", "ipa_start": "addr",
                        "ipa_end": "addr", "attr": "str", "pages": "int"}, "expect.violations[%d]" % j)
+            check_ident(v, "expect.violations[%d]" % j)
             need(v["attr"] != e["attr"], "expect violation with the expected attr")
         need(sum(v["pages"] for v in e["violations"]) == e["violating_pages"], "expect pages")
     if "verify" in d:
@@ -187,7 +220,11 @@ def check_doc(d, consistent):
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "doc"
     consistent = "--consistent" in sys.argv
-    text = sys.stdin.read()
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as e:
+        print("check_json: output is not UTF-8: %s" % e)
+        return 1
     try:
         if mode == "error":
             d = json.loads(text, object_pairs_hook=no_dups, parse_constant=reject_constant)

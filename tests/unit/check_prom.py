@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 """Strict checker of kvm-s2stat --prometheus output against the Prometheus text exposition
-format 0.0.4, plus kvm-s2stat's own rules (docs/prometheus.md): gauges only, HELP and TYPE
-once per metric before its samples, samples of a metric contiguous, no repeated series,
-label names and escapes valid, required labels present.  Then `promtool check metrics` when
-promtool is installed (Debian package prometheus); says SKIP when it is not.
+format 0.0.4, plus kvm-s2stat's own rules (docs/prometheus.md): HELP and TYPE once per metric
+before its samples, a HELP of its own for every metric, counters typed counter and named
+*_total (and only they), samples of a metric contiguous, no repeated series, label names,
+escapes and UTF-8 valid, required labels present, every per-VM series labelled vm, pid,
+domain and uuid.  Then `promtool check metrics` (Debian package prometheus), which must be
+installed: `make check` installs it.
 usage: check_prom.py < metrics
 """
 import math
@@ -15,15 +17,29 @@ import sys
 
 NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+VM = {"vm", "pid", "domain", "uuid"}
 REQUIRED = {
-    "kvm_s2stat_vm_pages": {"vm", "pid", "class", "attr"},
-    "kvm_s2stat_vm_exact": {"vm", "pid"},
-    "kvm_s2stat_vm_failed_maps": {"vm", "pid", "attr"},
-    "kvm_s2stat_vm_drops": {"vm", "pid"},
-    "kvm_s2stat_vm_info": {"vm", "pid", "comm"},
-    "kvm_s2stat_device_pages": {"vm", "pid", "bdf", "bar", "driver", "class", "attr"},
-    "kvm_s2stat_info": {"cli_version", "module_version", "kernel"},
+    "kvm_s2stat_vm_mapped_bytes": VM | {"class", "attr"},
+    "kvm_s2stat_vm_exact": VM,
+    "kvm_s2stat_vm_failed_maps_total": VM | {"attr"},
+    "kvm_s2stat_vm_drops_total": VM,
+    "kvm_s2stat_vm_resyncs_total": VM,
+    "kvm_s2stat_vm_info": VM | {"comm", "vmm", "found"},
+    "kvm_s2stat_device_mapped_bytes": VM | {"bdf", "bar", "driver", "class", "attr"},
+    "kvm_s2stat_info": {"cli_version", "module_version", "kernel", "kvm_mode", "fwb"},
 }
+# Every metric and its type (docs/prometheus.md): a new metric must be declared here, and no
+# gauge may stand in for a counter.
+COUNTERS = {"kvm_s2stat_module_%s_total" % k for k in (
+    "vms_seen", "vms_gone", "probe_map", "probe_map_device", "probe_map_failed", "probe_unmap",
+    "probe_perm", "probe_destroy", "probe_missed", "drops", "resyncs")} | {
+    "kvm_s2stat_vm_failed_maps_total", "kvm_s2stat_vm_drops_total", "kvm_s2stat_vm_resyncs_total"}
+GAUGES = {"kvm_s2stat_module_%s" % k for k in (
+    "vms", "ranges", "ranges_max", "live_objects", "held_bytes", "pci_bars", "vfio_bars",
+    "walk_max_lock_hold_seconds")} | {
+    "kvm_s2stat_info", "kvm_s2stat_page_size_bytes", "kvm_s2stat_vms", "kvm_s2stat_vm_info",
+    "kvm_s2stat_vm_mapped_bytes", "kvm_s2stat_vm_exact", "kvm_s2stat_device_mapped_bytes"}
+UUID = re.compile(r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$")
 
 
 class Bad(Exception):
@@ -76,7 +92,7 @@ def parse_labels(s, i, lineno):
 def check(text):
     if not text.endswith("\n"):
         raise Bad("output does not end with a newline")
-    help_, type_, done, series = {}, {}, set(), set()
+    help_, type_, done, series, helps = {}, {}, set(), set(), {}
     current = None
     nsamples = 0
     for lineno, line in enumerate(text[:-1].split("\n"), 1):
@@ -95,11 +111,23 @@ def check(text):
             if name in done or (current and current != name and name in series):
                 raise Bad("line %d: %s after samples of %s" % (lineno, parts[1], name))
             if parts[1] == "TYPE":
-                if len(parts) != 4 or parts[3] != "gauge":
-                    raise Bad("line %d: TYPE of %s is not gauge" % (lineno, name))
+                if len(parts) != 4 or parts[3] not in ("gauge", "counter"):
+                    raise Bad("line %d: TYPE of %s is not gauge or counter" % (lineno, name))
+                if (parts[3] == "counter") != name.endswith("_total"):
+                    raise Bad("line %d: %s typed %s: counters, and only they, end in _total"
+                              % (lineno, name, parts[3]))
+                want = "counter" if name in COUNTERS else "gauge" if name in GAUGES else None
+                if parts[3] != want:
+                    raise Bad("line %d: %s typed %s, documented as %s" % (lineno, name, parts[3],
+                                                                           want or "nothing"))
+                table[name] = parts[3]
             elif len(parts) != 4 or not parts[3].strip():
                 raise Bad("line %d: empty HELP for %s" % (lineno, name))
-            table[name] = lineno
+            else:
+                if parts[3] in helps:
+                    raise Bad("line %d: %s has the HELP of %s" % (lineno, name, helps[parts[3]]))
+                helps[parts[3]] = name
+                table[name] = lineno
             continue
         m = NAME.match(line)
         if not m:
@@ -135,6 +163,11 @@ def check(text):
         missing = REQUIRED.get(name, set()) - set(labels)
         if missing:
             raise Bad("line %d: %s lacks labels %s" % (lineno, name, sorted(missing)))
+        if "uuid" in labels and not UUID.match(labels["uuid"]):
+            raise Bad("line %d: uuid %r is not canonical" % (lineno, labels["uuid"]))
+        if name.startswith("kvm_s2stat_vm_") and not VM <= set(labels):
+            raise Bad("line %d: per-VM %s lacks labels %s" % (lineno, name,
+                                                                 sorted(VM - set(labels))))
         nsamples += 1
     for name in type_:
         if name not in help_:
@@ -143,7 +176,12 @@ def check(text):
 
 
 def main():
-    text = sys.stdin.read()
+    raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        print("check_prom: output is not UTF-8: %s" % e)
+        return 1
     try:
         n, m = check(text)
     except Bad as e:
@@ -152,8 +190,8 @@ def main():
     print("check_prom: ok: %d samples of %d metrics" % (n, m))
     promtool = shutil.which("promtool")
     if not promtool:
-        print("promtool: SKIP (not installed; Debian package prometheus)")
-        return 0
+        print("check_prom: promtool missing: apt-get install prometheus (or make setup)")
+        return 1
     r = subprocess.run([promtool, "check", "metrics"], input=text, text=True,
                        capture_output=True)
     if r.returncode != 0 or r.stdout.strip() or r.stderr.strip():

@@ -151,6 +151,7 @@ static const struct gcase good[] = {
 	  "vfio_normal other_device other_nc other_normal failed   drops  \n" SUMROW },
 	{ "summary sorted", K_SUMMARY, SUMH "1-3 1 exact 0 0 0 0 0 0 0 0\n"
 	  "1-4 1 inexact 1 2 3 4 5 6 7 8\n20-1 20 exact 0 0 0 0 0 0 0 0\n" },
+	{ "summary unwalkable", K_SUMMARY, SUMH "1-3 1 unwalkable 0 0 0 0 0 0 3 0\n" },
 	{ "status", K_STATUS, STATUS },
 	{ "status unknown keys", K_STATUS, STATUS "numa_node 0\nfuture a b\n" },
 	{ "mappings empty", K_MAPPINGS, MAPH },
@@ -304,6 +305,15 @@ static const struct bcase bad[] = {
 	{ "status other_bytes", K_STATUS, STATUS_HEAD STATUS_COUNTS "vfio_bytes 131072\n"
 	  "other_bytes 1\n" STATUS_TAIL, M8, "f:13: other_bytes" },
 	{ "status repeated", K_STATUS, STATUS "state exact\n", M8, "repeated" },
+	/* page counts whose sum wraps around 2^64 to a value that fits the bytes */
+	{ "status page sum overflow", K_STATUS, STATUS_HEAD "vfio_device_pages "
+	  "18446744073709551615\nvfio_nc_pages 1\nvfio_normal_pages 1\nother_device_pages 16\n"
+	  "other_nc_pages 0\nother_normal_pages 0\nvfio_bytes 4096\nother_bytes 65536\n" STATUS_TAIL,
+	  M8, "f:12: vfio_bytes 4096 is not the vfio pages" },
+	{ "status page sum overflow 2", K_STATUS, STATUS_HEAD "vfio_device_pages 1\nvfio_nc_pages "
+	  "18446744073709551615\nvfio_normal_pages 0\nother_device_pages 16\nother_nc_pages 0\n"
+	  "other_normal_pages 0\nvfio_bytes 0\nother_bytes 65536\n" STATUS_TAIL, M8,
+	  "f:12: vfio_bytes 0" },
 	/* mappings: header and shape */
 	{ "mappings format 0", K_MAPPINGS, "format 0\n", M7, "f:1: format 0" },
 	{ "mappings no header", K_MAPPINGS, "format 1\n", M8, "f:2:" },
@@ -573,6 +583,17 @@ static void test_values(void **state)
 		assert_string_equal(st.map_hook, "fprobe");
 		assert_int_equal(st.val[S2_STAT_VFIO_BARS], 1);
 	}
+	{
+		static const char hooked[] = "format 1\nmap_hook ftrace\n" STATS_BODY;
+		static const char unw[] = SUMH "1-3 1 unwalkable 0 0 0 0 0 0 3 0\n";
+
+		assert_int_equal(s2_parse_stats(hooked, strlen(hooked), "s", &st, &err), 0);
+		assert_string_equal(st.map_hook, "ftrace");
+		assert_int_equal(s2_parse_summary(unw, strlen(unw), "s", &s, &err), 0);
+		assert_false(s.vms[0].exact);
+		assert_true(s.vms[0].unwalkable);
+		s2_summary_free(&s);
+	}
 
 	assert_int_equal(s2_parse_summary(sum, strlen(sum), "s", &s, &err), 0);
 	assert_int_equal(s.n, 1);
@@ -788,6 +809,42 @@ static void test_errno_classes(void **state)
 	assert_int_equal(err.code, S2_EXIT_RUNTIME);
 }
 
+/* s2_read_file: a size limit, EFBIG beyond it, or the first bytes with S2_READ_CUT. */
+static void test_read_file_cap(void **state)
+{
+	char *buf;
+	size_t len;
+
+	(void)state;
+	write_file(tmpdir, "cap/ten", "0123456789");
+	{
+		char p[700];
+
+		snprintf(p, sizeof(p), "%s/cap/ten", tmpdir);
+		assert_int_equal(s2_read_file(p, 10, 0, &buf, &len), 0);
+		assert_int_equal(len, 10);
+		assert_memory_equal(buf, "0123456789", 10);
+		free(buf);
+		errno = 0;
+		assert_int_equal(s2_read_file(p, 9, 0, &buf, &len), -1);
+		assert_int_equal(errno, EFBIG);
+		assert_int_equal(s2_read_file(p, 4, S2_READ_CUT, &buf, &len), 0);
+		assert_int_equal(len, 4);
+		assert_memory_equal(buf, "0123", 4);
+		free(buf);
+	}
+	/* an endless file */
+	errno = 0;
+	assert_int_equal(s2_read_file("/dev/zero", 100000, 0, &buf, &len), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_int_equal(s2_read_file("/dev/zero", 100000, S2_READ_CUT, &buf, &len), 0);
+	assert_int_equal(len, 100000);
+	free(buf);
+	assert_int_equal(s2_read_file("/dev/null", 0, 0, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	free(buf);
+}
+
 /* s2_find_root: present, module missing (debugfs per mounts), not mounted, disabled. */
 static void test_find_root(void **state)
 {
@@ -833,6 +890,17 @@ static void test_find_root(void **state)
 
 	write_file(dfs, "kvm_s2stat/version", "kvm_s2stat 0.1.0 format 1\n");
 	assert_int_equal(s2_find_root(&p, root, sizeof(root), &err), 0);
+
+	/* --debugfs given the module's directory itself: a usage error naming its parent */
+	write_file(dfs, "kvm_s2stat/summary", "format 1\n");
+	snprintf(real, sizeof(real), "%s/kvm_s2stat/", dfs);
+	p.debugfs = real;
+	assert_int_equal(s2_find_root(&p, root, sizeof(root), &err), -1);
+	assert_int_equal(err.code, S2_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "is the kvm_s2stat directory itself"));
+	assert_non_null(strstr(err.msg, "(--debugfs "));
+	assert_non_null(strstr(err.msg, "/dbg dir)"));
+	p.debugfs = dfs;
 
 	/* not mounted, and switched off on the command line */
 	p.debugfs = "/nonexistent/debug";
@@ -908,10 +976,10 @@ static void test_fixture_files(void **state)
 		/* the tree's stats */
 		snprintf(sp, sizeof(sp), "%.*s/stats", (int)(strstr(line, "/kvm_s2stat/") - line +
 							     11), line);
-		assert_int_equal(s2_read_file(sp, &sbuf, &slen), 0);
+		assert_int_equal(s2_read_file(sp, 1 << 30, 0, &sbuf, &slen), 0);
 		assert_int_equal(s2_parse_stats(sbuf, slen, sp, &st, &err), 0);
 		free(sbuf);
-		assert_int_equal(s2_read_file(line, &buf, &len), 0);
+		assert_int_equal(s2_read_file(line, 1 << 30, 0, &buf, &len), 0);
 		r = parse(k, buf, len, &st, &err);
 		free(buf);
 		files++;
@@ -938,6 +1006,7 @@ int main(void)
 		cmocka_unit_test(test_verify_limit),
 		cmocka_unit_test(test_mappings_100k),
 		cmocka_unit_test(test_errno_classes),
+		cmocka_unit_test(test_read_file_cap),
 		cmocka_unit_test(test_find_root),
 		cmocka_unit_test(test_fixture_files),
 	};
