@@ -1,22 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvm_s2stat: which PCI BAR holds a physical address, and is its device bound to vfio?
+ * kvm_s2stat attribution: where a device-memory range comes from, and why it got its
+ * attribute.
  *
- * A sorted table of every assigned PCI memory BAR (address range, BDF, BAR index, driver) is
+ * From the mapping itself first: the memslot holding the IPA, the VMA the VMM mapped there,
+ * and, when that VMA is an mmap of a VFIO device file, the device and region behind it (for
+ * vfio-pci and its variants the region index sits in the high bits of the mmap offset:
+ * VFIO_PCI_OFFSET_SHIFT).  This runs in process context, in a settle, before the table is
+ * read.  Where the VMA cannot be read (the VMM's address space is gone), by physical address:
+ * a sorted table of every assigned PCI memory BAR (address range, BDF, BAR index, driver),
  * rebuilt in process context at load and on every PCI bus notification that can change it
- * (device added or removed, driver bound or unbound), and published with RCU so that probe
- * handlers look an address up with a binary search and no lock.
+ * (device added or removed, driver bound or unbound), published with RCU and looked up with
+ * a binary search and no lock.
+ *
+ * A VFIO device file is recognised by its vfio_device: the file's (6.2+: through its
+ * vfio_device_file) must equal the drvdata of a PCI device bound to a vfio driver (vfio-pci
+ * core drivers put their vfio_pci_core_device, whose first member is the vfio_device, in
+ * drvdata).  The pointer read from the file is only compared, never followed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/vfio_pci_core.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 
+#include <kvm_s2stat/format.h>
+
 #include "attrib.h"
+#include "compat.h"
+#include "s2stat.h"
 
 #define S2_MAX_DRIVERS	32
 #define S2_DRV_NAME_LEN	40
@@ -29,9 +48,17 @@ struct s2_bar {
 	bool vfio;
 };
 
+/* A PCI device bound to a vfio driver: its vfio_device, compared only. */
+struct s2_vfio_dev {
+	const void *vdev;
+	u32 bdf;
+	u8 drv;
+};
+
 struct s2_bar_table {
 	struct rcu_head rcu;
-	unsigned int n, nvfio;
+	unsigned int n, nvfio, ndev;
+	struct s2_vfio_dev *devs;	/* after bar[] */
 	struct s2_bar bar[];
 };
 
@@ -86,25 +113,36 @@ static void s2_pci_rebuild(struct pci_dev *gone, struct pci_dev *unbound)
 {
 	struct s2_bar_table *t, *old;
 	struct pci_dev *pdev = NULL;
-	unsigned int n = 0;
+	unsigned int n = 0, ndev = 0;
 	int i;
 
 	mutex_lock(&s2_pci_mutex);
-	for_each_pci_dev(pdev)
+	for_each_pci_dev(pdev) {
 		n += PCI_STD_NUM_BARS;
-	t = kzalloc(struct_size(t, bar, n), GFP_KERNEL);
+		ndev++;
+	}
+	t = kzalloc(struct_size(t, bar, n) + ndev * sizeof(*t->devs), GFP_KERNEL);
 	if (!t) {
 		mutex_unlock(&s2_pci_mutex);
 		pr_warn("out of memory: PCI BAR table not updated\n");
 		return;
 	}
+	t->devs = (struct s2_vfio_dev *)&t->bar[n];
 	pdev = NULL;
 	for_each_pci_dev(pdev) {
 		struct device_driver *drv = READ_ONCE(pdev->dev.driver);
 		const char *name = drv && pdev != unbound ? drv->name : NULL;
+		u32 bdf = (pci_domain_nr(pdev->bus) << 16) | (pdev->bus->number << 8) | pdev->devfn;
 
 		if (pdev == gone)
 			continue;
+		if (s2_is_vfio_driver(name) && t->ndev < ndev && dev_get_drvdata(&pdev->dev)) {
+			struct s2_vfio_dev *d = &t->devs[t->ndev++];
+
+			d->vdev = dev_get_drvdata(&pdev->dev);
+			d->bdf = bdf;
+			d->drv = s2_drv_index(name);
+		}
 		for (i = 0; i < PCI_STD_NUM_BARS && t->n < n; i++) {
 			struct resource *res = &pdev->resource[i];
 			struct s2_bar *b = &t->bar[t->n];
@@ -114,8 +152,7 @@ static void s2_pci_rebuild(struct pci_dev *gone, struct pci_dev *unbound)
 				continue;
 			b->start = res->start;
 			b->end = res->start + resource_size(res);
-			b->bdf = (pci_domain_nr(pdev->bus) << 16) | (pdev->bus->number << 8) |
-				 pdev->devfn;
+			b->bdf = bdf;
 			b->bar = i;
 			b->drv = s2_drv_index(name);
 			b->vfio = s2_is_vfio_driver(name);
@@ -136,10 +173,8 @@ void s2_attrib_lookup(u64 pa, struct s2_src *src)
 	const struct s2_bar_table *t;
 	unsigned int lo = 0, hi;
 
-	src->bdf = S2_NO_BDF;
-	src->bar = S2_NO_BAR;
-	src->drv = 0;
-	src->class = S2_CLASS_OTHER_IDX;
+	*src = (struct s2_src){ .bdf = S2_NO_BDF, .bar = S2_NO_BAR,
+				.class = S2_CLASS_OTHER_IDX };
 
 	rcu_read_lock();
 	t = rcu_dereference(s2_bars);
@@ -157,10 +192,250 @@ void s2_attrib_lookup(u64 pa, struct s2_src *src)
 			src->bar = b->bar;
 			src->drv = b->drv;
 			src->class = b->vfio ? S2_CLASS_VFIO_IDX : S2_CLASS_OTHER_IDX;
+			src->via = S2_VIA_PA;
 			break;
 		}
 	}
 	rcu_read_unlock();
+}
+
+/* ---- attribution from the mapping ---- */
+
+static const struct file_operations *s2_vfio_fops;	/* learnt from a vfio_device file */
+
+/* The PCI device bound to a vfio driver whose vfio_device is @vdev (RCU read section). */
+static const struct s2_vfio_dev *vfio_dev_lookup(const void *vdev)
+{
+	const struct s2_bar_table *t = rcu_dereference(s2_bars);
+	unsigned int i;
+
+	for (i = 0; t && vdev && i < t->ndev; i++)
+		if (t->devs[i].vdev == vdev)
+			return &t->devs[i];
+	return NULL;
+}
+
+/* Is @vma an mmap of a VFIO device file?  Fill @src with its device and region. */
+static bool vma_vfio(struct vm_area_struct *vma, struct s2_src *src)
+{
+	struct file *f = vma->vm_file;
+	const struct s2_vfio_dev *d;
+	bool known;
+
+	if (!f || !f->private_data)
+		return false;
+	/* Opened through a VFIO group ("[vfio-device]"), or like one (vfio cdev, 6.6+). */
+	known = f->f_op == READ_ONCE(s2_vfio_fops);
+	if (!known && strcmp(f->f_path.dentry->d_name.name, "[vfio-device]"))
+		return false;
+	rcu_read_lock();
+	d = vfio_dev_lookup(s2_vfio_file_device(f));
+	if (d) {
+		src->bdf = d->bdf;
+		src->drv = d->drv;
+		src->bar = min_t(u64, vma->vm_pgoff >> (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT),
+				 S2_NO_BAR - 1);
+		src->class = S2_CLASS_VFIO_IDX;
+		if (!known)
+			WRITE_ONCE(s2_vfio_fops, f->f_op);
+	}
+	rcu_read_unlock();
+	return d;
+}
+
+/* What a VMA says about the ranges it backs. */
+static void vma_facts(struct vm_area_struct *vma, struct s2_src *src)
+{
+	*src = (struct s2_src){ .bdf = S2_NO_BDF, .bar = S2_NO_BAR,
+				.class = S2_CLASS_OTHER_IDX, .via = S2_VIA_VMA };
+	if (vma->vm_flags & S2_VM_ALLOW_ANY_UNCACHED)
+		src->vma |= S2_VMA_ANY_NC;
+	if (vma->vm_flags & (VM_PFNMAP | VM_IO))
+		src->vma |= S2_VMA_PFNMAP;
+	switch (FIELD_GET(PTE_ATTRINDX_MASK, pgprot_val(vma->vm_page_prot))) {
+	case MT_NORMAL_NC:
+	case MT_DEVICE_nGnRnE:
+	case MT_DEVICE_nGnRE:
+		break;
+	default:
+		src->vma |= S2_VMA_CACHEABLE;
+	}
+	if (vma_vfio(vma, src))
+		src->vma |= S2_VMA_VFIO;
+}
+
+/*
+ * What the VMM mapped in the memslots of [lo, hi): one window per VMA (or part of one) in IPA
+ * order; ws->end says how far it got (a window array that fills up stops there).  The caller
+ * holds kvm->srcu and @mm's mmap lock.
+ */
+static void resolve(struct kvm *kvm, struct mm_struct *mm, u64 lo, u64 hi, struct s2_wins *ws)
+{
+	struct kvm_memslots *slots = kvm_memslots(kvm);
+	struct kvm_memslot_iter iter;
+	gfn_t gstart = lo >> PAGE_SHIFT, gend = hi >> PAGE_SHIFT;
+
+	ws->n = 0;
+	ws->end = hi;
+	if (!mm || lo >= hi)
+		return;
+	if (gend == gstart)
+		gend++;
+	kvm_for_each_memslot_in_gfn_range(&iter, slots, gstart, gend) {
+		const struct kvm_memory_slot *slot = iter.slot;
+		u64 base = slot->base_gfn << PAGE_SHIFT;
+		u64 ipa = max(lo, base), end = min(hi, base + (slot->npages << PAGE_SHIFT));
+
+		while (ipa < end) {
+			unsigned long hva = slot->userspace_addr + (ipa - base);
+			struct vm_area_struct *vma = find_vma(mm, hva);
+			u64 next;
+
+			if (!vma) {
+				break;			/* nothing mapped up to the slot's end */
+			} else if (vma->vm_start > hva) {
+				ipa += min_t(u64, vma->vm_start - hva, end - ipa); /* a hole */
+				continue;
+			}
+			if (ws->n == S2_MAX_WINS) {
+				ws->end = ipa;
+				return;
+			}
+			next = min_t(u64, end, ipa + (vma->vm_end - hva));
+			ws->w[ws->n].start = ipa;
+			ws->w[ws->n].end = next;
+			vma_facts(vma, &ws->w[ws->n].src);
+			ws->n++;
+			ipa = next;
+		}
+	}
+}
+
+/**
+ * s2_attrib_begin() - before a walk chunk of [lo, hi): hold the memslots (kvm->srcu) and the
+ * VMM's VMAs (its mmap lock, for read) and learn what is mapped there.
+ * @kvm: the VM; the caller holds a reference on it.
+ * @lo: start IPA.
+ * @hi: end IPA.
+ * @ctx: the chunk's attribution context.
+ *
+ * Process context; the caller takes kvm->mmu_lock afterwards (memslots, mmap lock, mmu_lock
+ * is the order KVM's own fault path uses) and walks no further than s2_attrib_limit().
+ * While the mmap lock is held no VMA can change, so what is learnt stays true for the leaves
+ * the chunk reads.
+ */
+void s2_attrib_begin(struct kvm *kvm, u64 lo, u64 hi, struct s2_attrib_ctx *ctx)
+{
+	struct mm_struct *mm = kvm->mm;
+
+	ctx->srcu_idx = srcu_read_lock(&kvm->srcu);
+	ctx->mm = NULL;
+	if (mm && mmget_not_zero(mm)) {
+		mmap_read_lock(mm);
+		ctx->mm = mm;
+	}
+	resolve(kvm, ctx->mm, lo, hi, &ctx->wins);
+}
+
+/* s2_attrib_limit() - where a chunk that starts at @lo must stop (at most @hi). */
+u64 s2_attrib_limit(const struct s2_attrib_ctx *ctx, u64 lo, u64 hi)
+{
+	return ctx->mm && ctx->wins.end > lo ? min(hi, ctx->wins.end) : hi;
+}
+
+/* s2_attrib_end() - after the chunk, once kvm->mmu_lock is dropped. */
+void s2_attrib_end(struct kvm *kvm, struct s2_attrib_ctx *ctx)
+{
+	if (ctx->mm) {
+		mmap_read_unlock(ctx->mm);
+		mmput(ctx->mm);
+		ctx->mm = NULL;
+	}
+	srcu_read_unlock(&kvm->srcu, ctx->srcu_idx);
+}
+
+/**
+ * s2_attrib_leaf() - where the device leaf at @ipa/@pa comes from.
+ * @ctx: the chunk's context (its windows may be empty).
+ * @ipa: the leaf's IPA.
+ * @pa: its output address.
+ * @src: receives the source.
+ *
+ * A leaf in a VFIO window is that device's region; in another known VMA it is "other" memory
+ * (its BDF and BAR still named by address when a BAR holds it); without a window, by address.
+ */
+void s2_attrib_leaf(const struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, struct s2_src *src)
+{
+	const struct s2_wins *ws = &ctx->wins;
+	unsigned int i;
+
+	for (i = 0; i < ws->n; i++) {
+		const struct s2_win *w = &ws->w[i];
+		struct s2_src bar;
+
+		if (ipa < w->start || ipa >= w->end)
+			continue;
+		*src = w->src;
+		if (!(src->vma & S2_VMA_VFIO)) {
+			s2_attrib_lookup(pa, &bar);
+			src->bdf = bar.bdf;
+			src->bar = bar.bar;
+			src->drv = bar.drv;
+		}
+		return;
+	}
+	s2_attrib_lookup(pa, src);
+}
+
+/* What the host allows for cacheable PFNMAP memory (Linux 6.17+: FWB and DIC). */
+const char *s2_attrib_cacheable_pfnmap(void)
+{
+	bool dic = cpus_have_final_cap(ARM64_HAS_CACHE_DIC);
+
+	if (!S2_CACHEABLE_PFNMAP)
+		return "kernel";
+	if (!s2_fwb && !dic)
+		return "no-fwb-dic";
+	if (!s2_fwb)
+		return "no-fwb";
+	return dic ? "supported" : "no-dic";
+}
+
+/**
+ * s2_attrib_reason() - why a tracked range got its attribute (docs/debugfs.md, "reason").
+ * @attr: the range's attribute.
+ * @src: its source.
+ *
+ * Returns an enum s2_reason (include/kvm_s2stat/format.h).
+ */
+unsigned int s2_attrib_reason(u8 attr, const struct s2_src *src)
+{
+	bool vma = src->via == S2_VIA_VMA;
+
+	switch (attr) {
+	case S2_ATTR_NC:
+		if (!vma)
+			return S2_REASON_NC;
+		return (src->vma & S2_VMA_ANY_NC) ? S2_REASON_VMA_ALLOWS_NC :
+						     S2_REASON_NC_WITHOUT_VMA_FLAG;
+	case S2_ATTR_DEVICE:
+		if (!S2_KERNEL_AT_LEAST(6, 9))
+			return S2_REASON_KERNEL_FORCES_DEVICE;
+		if (!vma)
+			return S2_REASON_DEVICE;
+		if (src->vma & S2_VMA_CACHEABLE)
+			return S2_REASON_CACHEABLE_VMA_MAPPED_DEVICE;
+		return (src->vma & S2_VMA_ANY_NC) ? S2_REASON_DEVICE_DESPITE_VMA_FLAG :
+						     S2_REASON_VMA_DISALLOWS_NC;
+	default:
+		return vma && (src->vma & S2_VMA_CACHEABLE) ? S2_REASON_CACHEABLE_PFNMAP :
+							      S2_REASON_NORMAL;
+	}
+}
+
+const char *s2_attrib_via(u8 via)
+{
+	return via == S2_VIA_VMA ? "vma" : via == S2_VIA_PA ? "pa" : "-";
 }
 
 unsigned int s2_attrib_bars(unsigned int *vfio)

@@ -77,6 +77,27 @@
 	.normal_nc = S2_PROT_NORMAL_NC,				\
 }
 
+/* Since 6.9 vfio-pci marks its BAR mmaps "any uncached type allowed": KVM maps them NC. */
+#if S2_KERNEL_AT_LEAST(6, 9)
+#define S2_VM_ALLOW_ANY_UNCACHED	VM_ALLOW_ANY_UNCACHED
+#else
+#define S2_VM_ALLOW_ANY_UNCACHED	0
+#endif
+
+/*
+ * The vfio_device behind a VFIO device file, to be compared, never followed: 6.1 keeps it in
+ * private_data; 6.2+ keeps a struct vfio_device_file (drivers/vfio/vfio.h, not exported)
+ * whose first member is it.
+ */
+static inline const void *s2_vfio_file_device(struct file *f)
+{
+#if S2_KERNEL_AT_LEAST(6, 2)
+	return *(const void * const *)f->private_data;
+#else
+	return f->private_data;
+#endif
+}
+
 /*
  * Since 6.17 KVM maps cacheable PFNMAP memory Normal: a map whose prot has no device bit may
  * still be device memory, and only its PFN tells.  Before, the prot alone decides.

@@ -68,7 +68,7 @@ static size_t s2_bytes_held(void)
 /**
  * DOC: stats
  *
- * ``format 1``, then one ``key value`` line per module-wide counter (docs/debugfs.md).
+ * ``format 2``, then one ``key value`` line per module-wide counter (docs/debugfs.md).
  */
 static int s2_stats_show(struct seq_file *m, void *v)
 {
@@ -84,6 +84,7 @@ static int s2_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "kvm_mode %s\n", s2_hooks_kvm_mode());
 	seq_printf(m, "map_hook %s\n", s2_tables_walkable() ? "ftrace" : s2_hooks_ret);
 	seq_printf(m, "discovery %s\n", s2_discovery);
+	seq_printf(m, "cacheable_pfnmap %s\n", s2_attrib_cacheable_pfnmap());
 	seq_printf(m, "vms %d\n", vms);
 	seq_printf(m, "vms_seen %lld\nvms_gone %lld\n", atomic64_read(&s2_stats.vms_seen),
 		   atomic64_read(&s2_stats.vms_gone));
@@ -126,7 +127,7 @@ static u64 snap_failed(const struct s2_vm_snap *s)
 /**
  * DOC: summary
  *
- * ``format 1``, a header line (S2_SUMMARY_COLUMNS), then one line per VM in ascending
+ * ``format 2``, a header line (S2_SUMMARY_COLUMNS), then one line per VM in ascending
  * pid, fd order: name, pid, state, pages of vfio and other device memory by attribute,
  * failed device-memory maps, dropped events.
  */
@@ -174,7 +175,7 @@ static struct s2_vm *vm_file_get(struct inode *inode)
 /**
  * DOC: status
  *
- * ``format 1`` then ``key value`` lines for one VM (docs/debugfs.md).
+ * ``format 2`` then ``key value`` lines for one VM (docs/debugfs.md).
  */
 static int s2_status_show(struct seq_file *m, void *v)
 {
@@ -301,14 +302,18 @@ static void bdf_str(const struct s2_src *src, char *bdf, size_t bsz, char *bar, 
 	snprintf(bar, rsz, "%u", src->bar);
 }
 
-#define S2_MAP_HDR "%-18s %-18s %-18s %-18s %-8s %-5s %-12s %-7s %-4s %-5s %-12s %-3s %s\n"
+#define S2_MAP_HDR \
+	"%-18s %-18s %-18s %-18s %-8s %-5s %-12s %-7s %-4s %-5s %-12s %-3s %-20s %-3s %s\n"
+#define S2_MAP_ROW \
+	"0x%016llx 0x%016llx 0x%016llx 0x%016llx %-8llu %-5d %-12s 0x%-5x %-4s %-5s %-12s %-3s %-20s %-3s %s\n"
 
 /**
  * DOC: mappings
  *
- * ``format 1``, a header line (S2_MAPPINGS_COLUMNS), then one line per tracked range in
+ * ``format 2``, a header line (S2_MAPPINGS_COLUMNS), then one line per tracked range in
  * ascending IPA order: IPA range, PA range, pages, level, attribute, MemAttr, permissions,
- * class, PCI BDF, BAR, driver.
+ * class, PCI BDF, BAR (or VFIO region), driver, how it was attributed (``vma``, ``pa``,
+ * ``-``) and why it got its attribute (a keyword, docs/debugfs.md).
  */
 static int s2_map_show(struct seq_file *m, void *v)
 {
@@ -318,16 +323,17 @@ static int s2_map_show(struct seq_file *m, void *v)
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(m, "format %d\n", S2_FORMAT_VERSION);
 		seq_printf(m, S2_MAP_HDR, "ipa_start", "ipa_end", "pa_start", "pa_end", "pages",
-			   "level", "attr", "memattr", "perm", "class", "bdf", "bar", "driver");
+			   "level", "attr", "memattr", "perm", "class", "bdf", "bar", "driver",
+			   "via", "reason");
 		return 0;
 	}
 	bdf_str(&r->p.src, bdf, sizeof(bdf), bar, sizeof(bar));
-	seq_printf(m, "0x%016llx 0x%016llx 0x%016llx 0x%016llx %-8llu %-5d %-12s 0x%-5x %-4s %-5s %-12s %-3s %s\n",
-		   r->ipa, r->ipa + r->size, r->pa, r->pa + r->size, r->size >> PAGE_SHIFT,
-		   r->p.level, s2_attr_name(r->p.attr), r->p.memattr,
+	seq_printf(m, S2_MAP_ROW, r->ipa, r->ipa + r->size, r->pa, r->pa + r->size,
+		   r->size >> PAGE_SHIFT, r->p.level, s2_attr_name(r->p.attr), r->p.memattr,
 		   s2_perm_str(r->p.perm, perm),
 		   r->p.src.class == S2_CLASS_VFIO_IDX ? S2_CLASS_VFIO : S2_CLASS_OTHER,
-		   bdf, bar, s2_attrib_driver_name(r->p.src.drv));
+		   bdf, bar, s2_attrib_driver_name(r->p.src.drv), s2_attrib_via(r->p.src.via),
+		   s2_reason_name(s2_attrib_reason(r->p.attr, &r->p.src)));
 	return 0;
 }
 
@@ -517,7 +523,7 @@ static void s2_table_stop(struct seq_file *m, void *v)
 /**
  * DOC: table
  *
- * Reading walks the VM's stage-2 table: ``format 1``, a header line (S2_TABLE_COLUMNS),
+ * Reading walks the VM's stage-2 table: ``format 2``, a header line (S2_TABLE_COLUMNS),
  * one line per coalesced run of leaves (RAM included), then ``result ok|unavailable``.
  */
 static int s2_table_show(struct seq_file *m, void *v)
@@ -577,7 +583,7 @@ struct s2_report {
  * DOC: verify
  *
  * Opening settles the VM, walks its stage-2 table and compares it with the tracked state:
- * ``format 1``, ``key value`` lines (result, differences, walked_leaves, table_device_pages,
+ * ``format 2``, ``key value`` lines (result, differences, walked_leaves, table_device_pages,
  * tracked_device_pages, pending_pages, chunks, max_lock_hold_us), then one ``diff`` line per
  * difference (at most 1000).
  */

@@ -37,6 +37,7 @@ struct s2_settle {
 	unsigned int n;
 	struct s2_pool pool;
 	u64 ipa_end;
+	struct s2_attrib_ctx attr;	/* what the VMM mapped in the chunk's memslots */
 };
 
 /* ---- reading the table back ---- */
@@ -52,7 +53,7 @@ static bool collect(struct s2_leaf_walk *w, u64 ipa, u64 desc, s8 level)
 	s2_leaf_decode(desc, level, &pa, &p);
 	if (s2_leaf_is_ram(pa))
 		return false;
-	s2_attrib_lookup(pa, &p.src);
+	s2_attrib_leaf(&c->attr, ipa, pa, &p.src);
 	size = 1ULL << s2_level_shift(level, PAGE_SHIFT);
 	if (last && s2_range_end(last) == ipa && last->pa + last->size == pa &&
 	    s2_props_eq(&last->p, &p)) {
@@ -66,6 +67,9 @@ static bool collect(struct s2_leaf_walk *w, u64 ipa, u64 desc, s8 level)
 /*
  * Read one chunk of [start, end) and make it the tracked truth.  *@done: where the next
  * chunk starts.  Returns 0, -ENOENT (no table: the VM is being torn down) or -ENOMEM.
+ *
+ * Lock order: kvm->srcu (memslots), the VMM's mmap lock (for read), kvm->mmu_lock (write):
+ * attrib.c.
  */
 static int settle_chunk(struct s2_vm *vm, struct kvm *kvm, u64 start, u64 end, u64 *done,
 			struct s2_settle *c)
@@ -82,6 +86,7 @@ static int settle_chunk(struct s2_vm *vm, struct kvm *kvm, u64 start, u64 end, u
 		if (ret)
 			return ret;
 		c->n = 0;
+		s2_attrib_begin(kvm, lo, min(hi, c->ipa_end), &c->attr);
 		t0 = ktime_get_ns();
 		write_lock(&kvm->mmu_lock);
 		rcu_read_lock();
@@ -93,6 +98,7 @@ static int settle_chunk(struct s2_vm *vm, struct kvm *kvm, u64 start, u64 end, u
 		c->ipa_end = s2_leaf_ipa_end(pgt);
 		hi = min(hi, c->ipa_end);
 		if (lo < hi) {
+			hi = s2_attrib_limit(&c->attr, lo, hi);
 			s2_vm_widen(vm, &lo, &hi);
 			w.next = lo;
 			w.end = hi;
@@ -112,6 +118,7 @@ unlock:
 		rcu_read_unlock();
 		write_unlock(&kvm->mmu_lock);
 		held = ktime_get_ns() - t0;
+		s2_attrib_end(kvm, &c->attr);
 		s2_stats_max(&s2_stats.walk_max_hold_ns, held);
 		s2_pool_release_dead(&c->pool);
 		/* The chunk found more than the pool holds: fill it and read the chunk again. */
@@ -127,7 +134,6 @@ static int settle_full(struct s2_vm *vm, struct kvm *kvm, struct s2_settle *c)
 	int ret = 0;
 
 	s2_vm_full_begin(vm, &drops);
-	c->ipa_end = U64_MAX;
 	while (!ret && pos < c->ipa_end) {
 		ret = settle_chunk(vm, kvm, pos, U64_MAX, &pos, c);
 		if (!ret && fatal_signal_pending(current))
@@ -165,9 +171,10 @@ static int settle(struct s2_vm *vm, bool full)
 
 	if (!s2_vm_needs_settle(vm))
 		return 0;
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kvzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
+	c->ipa_end = U64_MAX;
 	ret = mutex_lock_killable(&vm->lc.settle_lock);
 	if (ret)
 		goto out_free;
@@ -185,7 +192,7 @@ out_unlock:
 	mutex_unlock(&vm->lc.settle_lock);
 out_free:
 	s2_pool_release(&c->pool);
-	kfree(c);
+	kvfree(c);
 	return ret;
 }
 

@@ -31,12 +31,27 @@ enum s2_class {
 #define S2_NO_BDF	U32_MAX
 #define S2_NO_BAR	0xff
 
-/* Where device memory comes from: its PCI BAR, if any. */
+/* How a range was attributed (s2_src.via). */
+enum s2_via {
+	S2_VIA_NONE = 0,	/* nothing known */
+	S2_VIA_PA = 1,		/* its physical address lies in a PCI BAR */
+	S2_VIA_VMA = 2,		/* the VMA the VMM mapped (a VFIO device file's region, ...) */
+};
+
+/* What the VMA of a range says (s2_src.vma), when via is S2_VIA_VMA. */
+#define S2_VMA_VFIO		0x1	/* an mmap of a VFIO device file */
+#define S2_VMA_ANY_NC		0x2	/* VM_ALLOW_ANY_UNCACHED (6.9+) */
+#define S2_VMA_CACHEABLE	0x4	/* the VMA's own memory type is cacheable */
+#define S2_VMA_PFNMAP		0x8	/* VM_PFNMAP or VM_IO */
+
+/* Where device memory comes from: a VFIO device region or a PCI BAR, if known. */
 struct s2_src {
 	u32 bdf;		/* domain << 16 | bus << 8 | devfn, or S2_NO_BDF */
-	u8 bar;			/* 0..5, or S2_NO_BAR */
+	u8 bar;			/* BAR (PA) or VFIO region index (VMA), or S2_NO_BAR */
 	u8 drv;			/* index in the driver-name table, 0 = none */
 	u8 class;		/* enum s2_class */
+	u8 via;			/* enum s2_via */
+	u8 vma;			/* S2_VMA_* */
 };
 
 /* The properties that must be equal for leaves to coalesce into one range. */

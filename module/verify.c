@@ -42,6 +42,7 @@ struct s2_diff {
 struct s2_verify {
 	struct s2_range walked[S2_VCHUNK_LEAVES];
 	unsigned int n;
+	struct s2_attrib_ctx attr;
 	struct s2_diff last;		/* the last difference, which may still grow */
 	bool have_last;
 	u64 differences, leaves, chunks, max_hold_ns;
@@ -61,7 +62,7 @@ static bool collect(struct s2_leaf_walk *w, u64 ipa, u64 desc, s8 level)
 	s2_leaf_decode(desc, level, &pa, &p);
 	if (s2_leaf_is_ram(pa))
 		return false;
-	s2_attrib_lookup(pa, &p.src);
+	s2_attrib_leaf(&v->attr, ipa, pa, &p.src);
 	if (last && s2_range_end(last) == ipa && last->pa + last->size == pa &&
 	    s2_props_eq(&last->p, &p)) {
 		last->size += size;
@@ -73,9 +74,7 @@ static bool collect(struct s2_leaf_walk *w, u64 ipa, u64 desc, s8 level)
 
 static bool side_eq(const struct s2_side *a, const struct s2_side *b)
 {
-	return a->pa == b->pa && a->p.attr == b->p.attr && a->p.perm == b->p.perm &&
-	       a->p.level == b->p.level && a->p.memattr == b->p.memattr &&
-	       a->p.src.class == b->p.src.class;
+	return a->pa == b->pa && s2_props_eq(&a->p, &b->p);
 }
 
 static void side_print(char *buf, size_t size, const char *name, const struct s2_side *s)
@@ -206,18 +205,24 @@ static int verify_chunk(struct s2_verify *v, struct s2_vm *vm, u64 *pos)
 	struct kvm *kvm = vm->kvm;
 	struct s2_leaf_walk w = { .next = *pos, .end = U64_MAX, .leaf = collect, .arg = v };
 	struct kvm_pgtable *pgt;
-	u64 t0 = ktime_get_ns(), held;
+	u64 t0, held;
 	int ret = 0;
 
 	v->n = 0;
+	s2_attrib_begin(kvm, *pos, U64_MAX, &v->attr);
+	t0 = ktime_get_ns();
 	write_lock(&kvm->mmu_lock);
 	rcu_read_lock();
 	pgt = s2_leaf_pgt(kvm);
 	if (!pgt) {
 		ret = -ENOENT;
 	} else {
-		bool done = s2_leaf_walk_chunk(&w, pgt, S2_VCHUNK_STEPS);
 		u64 lo = *pos;
+		bool done;
+
+		w.end = s2_attrib_limit(&v->attr, lo, U64_MAX);
+		s2_leaf_walk_chunk(&w, pgt, S2_VCHUNK_STEPS);
+		done = w.next >= s2_leaf_ipa_end(pgt);
 
 		/* A block holding *pos was compared whole by the chunk before. */
 		if (v->n && v->walked[0].ipa < lo) {
@@ -232,6 +237,7 @@ static int verify_chunk(struct s2_verify *v, struct s2_vm *vm, u64 *pos)
 	rcu_read_unlock();
 	write_unlock(&kvm->mmu_lock);
 	held = ktime_get_ns() - t0;
+	s2_attrib_end(kvm, &v->attr);
 	v->max_hold_ns = max(v->max_hold_ns, held);
 	s2_stats_max(&s2_stats.walk_max_hold_ns, held);
 	v->chunks++;

@@ -171,6 +171,9 @@ static void jw_map(struct jw *w, const struct s2_vm *vm, const struct s2_map *m)
 	jw_bdf(w, "bdf", m->has_bdf, m->bdf);
 	jw_bar(w, m->bar);
 	jw_str(w, "driver", m->driver ? s2_map_driver(&vm->maps, m) : NULL);
+	jw_str(w, "via", m->via == S2_MAP_VIA_VMA ? "vma" : m->via == S2_MAP_VIA_PA ? "pa" : NULL);
+	jw_str(w, "reason", m->reason ? s2_reason_name(m->reason) : NULL);
+	jw_str(w, "reason_text", m->reason ? s2_reason_text(m->reason) : NULL);
 	jw_close(w, '}');
 }
 

@@ -61,6 +61,7 @@ struct lx {
 	const char *path;
 	unsigned int line;
 	struct s2_err *err;
+	unsigned int format;	/* from line 1 */
 };
 
 struct tok {
@@ -253,6 +254,22 @@ static int parse_attr_tok(const struct tok *t)
 	return s2_attr_parse(buf);
 }
 
+/* A keyword: 1-40 characters of [a-z0-9-]. */
+static bool tok_word(const struct tok *t)
+{
+	size_t i;
+
+	if (!t->n || t->n > 40)
+		return false;
+	for (i = 0; i < t->n; i++) {
+		char c = t->s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
 static bool tok_copy(char *dst, size_t size, const struct tok *t)
 {
 	if (t->n >= size)
@@ -350,12 +367,13 @@ static int format_line(struct lx *lx)
 	if (nt != 2 || !tok_eq(&t[0], "format") || !parse_u64(&t[1], &v))
 		return malformed(lx, "expected 'format <N>', found '%.*s%s'",
 				 (int)(n > 48 ? 48 : n), s, n > 48 ? "..." : "");
-	if (v != S2_FORMAT_VERSION)
+	if (v < S2_FORMAT_OLDEST || v > S2_FORMAT_VERSION)
 		return s2_fail(lx->err, S2_EXIT_FORMAT,
-			       "%s:%u: format %llu, but kvm-s2stat %s reads format %d only: "
+			       "%s:%u: format %llu, but kvm-s2stat %s reads formats %d to %d only: "
 			       "use the kvm-s2stat that comes with the loaded kvm_s2stat module",
 			       lx->path, lx->line, (unsigned long long)v, KVM_S2STAT_VERSION,
-			       S2_FORMAT_VERSION);
+			       S2_FORMAT_OLDEST, S2_FORMAT_VERSION);
+	lx->format = (unsigned int)v;
 	return 0;
 }
 
@@ -399,7 +417,7 @@ static int header_line(struct lx *lx, const char *columns)
 int s2_parse_version(const char *buf, size_t len, const char *path, struct s2_version *out,
 		     struct s2_err *err)
 {
-	struct lx lx = { buf, buf + len, path, 0, err };
+	struct lx lx = { buf, buf + len, path, 0, err, 0 };
 	struct tok t[5];
 	const char *s;
 	size_t n, nt;
@@ -418,12 +436,12 @@ int s2_parse_version(const char *buf, size_t len, const char *path, struct s2_ve
 						&t[1]))
 		return malformed(&lx, "expected 'kvm_s2stat <version> format <N>', found "
 				 "'%.*s%s'", (int)(n > 48 ? 48 : n), s, n > 48 ? "..." : "");
-	if (v != S2_FORMAT_VERSION)
+	if (v < S2_FORMAT_OLDEST || v > S2_FORMAT_VERSION)
 		return s2_fail(err, S2_EXIT_FORMAT,
-			       "%s: module %s writes format %llu, but kvm-s2stat %s reads format "
-			       "%d only: use the kvm-s2stat that comes with the loaded module",
+			       "%s: module %s writes format %llu, but kvm-s2stat %s reads formats "
+			       "%d to %d only: use the kvm-s2stat that comes with the loaded module",
 			       path, out->module_version, (unsigned long long)v,
-			       KVM_S2STAT_VERSION, S2_FORMAT_VERSION);
+			       KVM_S2STAT_VERSION, S2_FORMAT_OLDEST, S2_FORMAT_VERSION);
 	out->format = (unsigned int)v;
 	r = next_line(&lx, &s, &n);
 	if (r < 0)
@@ -563,7 +581,7 @@ static const char *const results[] = { "ok", "differ", "unavailable", NULL };
 int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stats *out,
 		   struct s2_err *err)
 {
-	struct lx lx = { buf, buf + len, path, 0, err };
+	struct lx lx = { buf, buf + len, path, 0, err, 0 };
 	struct kv_spec specs[8 + S2_STAT_NR];
 	int mode, disc, hook = 0;
 	size_t i, n = 0, hook_spec, first_stat;
@@ -601,7 +619,7 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 int s2_parse_status(const char *buf, size_t len, const char *path, const struct s2_stats *st,
 		    struct s2_status *out, struct s2_err *err)
 {
-	struct lx lx = { buf, buf + len, path, 0, err };
+	struct lx lx = { buf, buf + len, path, 0, err, 0 };
 	struct kv_spec specs[24];
 	int state, found;
 	size_t n = 0, bytes_vfio, bytes_other;
@@ -673,7 +691,7 @@ int s2_parse_status(const char *buf, size_t len, const char *path, const struct 
 int s2_parse_summary(const char *buf, size_t len, const char *path, struct s2_summary *out,
 		     struct s2_err *err)
 {
-	struct lx lx = { buf, buf + len, path, 0, err };
+	struct lx lx = { buf, buf + len, path, 0, err, 0 };
 	struct tok t[16];
 	const size_t want = ncols_of(S2_SUMMARY_COLUMNS);	/* 11 */
 	size_t cap = 0, nt;
@@ -801,18 +819,18 @@ static int intern_driver(struct s2_mappings *m, size_t *cap, const struct tok *t
 }
 
 enum { C_IPA_S, C_IPA_E, C_PA_S, C_PA_E, C_PAGES, C_LEVEL, C_ATTR, C_MEMATTR, C_PERM, C_CLASS,
-       C_BDF, C_BAR, C_DRIVER };
+       C_BDF, C_BAR, C_DRIVER, C_VIA, C_REASON };
 
 int s2_parse_mappings(const char *buf, size_t len, const char *path, const struct s2_stats *st,
 		      struct s2_mappings *out, struct s2_err *err)
 {
-	static const char *const colname[13] = {
+	static const char *const colname[15] = {
 		"ipa_start", "ipa_end", "pa_start", "pa_end", "pages", "level", "attr",
-		"memattr", "perm", "class", "bdf", "bar", "driver",
+		"memattr", "perm", "class", "bdf", "bar", "driver", "via", "reason",
 	};
-	struct lx lx = { buf, buf + len, path, 0, err };
-	struct tok t[16];
-	const size_t want = ncols_of(S2_MAPPINGS_COLUMNS);	/* 13 */
+	struct lx lx = { buf, buf + len, path, 0, err, 0 };
+	struct tok t[18];
+	size_t want;
 	size_t cap = 0, dcap = 0, nt;
 	const struct tok dash = { "-", 1 };
 	unsigned int ps = st->page_shift;
@@ -825,8 +843,10 @@ int s2_parse_mappings(const char *buf, size_t len, const char *path, const struc
 		s2_fail(err, S2_EXIT_RUNTIME, "%s: out of memory", path);
 		goto fail;
 	}
-	if (format_line(&lx) || header_line(&lx, S2_MAPPINGS_COLUMNS))
+	if (format_line(&lx) || header_line(&lx, lx.format == 1 ? S2_MAPPINGS_COLUMNS_V1 :
+					    S2_MAPPINGS_COLUMNS))
 		goto fail;
+	want = lx.format == 1 ? S2_MAPPINGS_NCOLS_V1 : S2_MAPPINGS_NCOLS;
 	while ((r = next_line(&lx, &s, &n)) > 0) {
 		struct s2_map m;
 		uint64_t v, len_ipa, len_pa;
@@ -834,10 +854,25 @@ int s2_parse_mappings(const char *buf, size_t len, const char *path, const struc
 		int a;
 
 		memset(&m, 0, sizeof(m));
-		nt = split(s, n, t, 16);
-		if (nt != want || want != 13) {
+		nt = split(s, n, t, 18);
+		if (nt != want) {
 			malformed(&lx, "%zu columns, expected %zu", nt, want);
 			goto fail;
+		}
+		if (want == S2_MAPPINGS_NCOLS) {
+			if (tok_eq(&t[C_VIA], "vma")) {
+				m.via = S2_MAP_VIA_VMA;
+			} else if (tok_eq(&t[C_VIA], "pa")) {
+				m.via = S2_MAP_VIA_PA;
+			} else if (!tok_eq(&t[C_VIA], "-")) {
+				malformed(&lx, "via " TOKF " is not vma, pa or -", TOKA(&t[C_VIA]));
+				goto fail;
+			}
+			if (!tok_word(&t[C_REASON])) {
+				malformed(&lx, "reason " TOKF " is not a keyword", TOKA(&t[C_REASON]));
+				goto fail;
+			}
+			m.reason = (uint8_t)s2_reason_parse(t[C_REASON].s, t[C_REASON].n);
 		}
 		for (int c = C_IPA_S; c <= C_PA_E; c++) {
 			if (!parse_addr(&t[c], &v)) {
@@ -929,8 +964,12 @@ int s2_parse_mappings(const char *buf, size_t len, const char *path, const struc
 			m.bar = -1;
 		} else if (t[C_BAR].n == 1 && t[C_BAR].s[0] >= '0' && t[C_BAR].s[0] <= '5') {
 			m.bar = (int8_t)(t[C_BAR].s[0] - '0');
+		} else if (m.via == S2_MAP_VIA_VMA && m.vfio && parse_u64(&t[C_BAR], &v) &&
+			   v <= 63) {
+			m.bar = (int8_t)v;	/* a VFIO region beyond the BARs */
 		} else {
-			malformed(&lx, "bar " TOKF " is not - or 0-5", TOKA(&t[C_BAR]));
+			malformed(&lx, "bar " TOKF " is not - or 0-5 (a VFIO region 0-63 with via "
+				  "vma)", TOKA(&t[C_BAR]));
 			goto fail;
 		}
 		if (m.has_bdf != (m.bar >= 0)) {
@@ -1066,7 +1105,7 @@ static int diff_line(struct lx *lx, const char *s, size_t n, struct s2_diff *d)
 int s2_parse_verify(const char *buf, size_t len, const char *path, struct s2_verify *out,
 		    struct s2_err *err)
 {
-	struct lx lx = { buf, buf + len, path, 0, err };
+	struct lx lx = { buf, buf + len, path, 0, err, 0 };
 	struct kv_spec specs[2 + S2_VKEY_NR];
 	const char *s = NULL;
 	size_t n = 0, ns = 0, cap = 0, i;

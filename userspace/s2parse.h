@@ -125,8 +125,15 @@ struct s2_map {
 	uint8_t perm;		/* S2_PERM_* */
 	bool vfio;		/* class vfio (else other) */
 	bool has_bdf;
-	int8_t bar;		/* -1 = "-" */
+	int8_t bar;		/* -1 = "-"; a BAR, or a VFIO region when via is vma */
+	uint8_t via;		/* S2_MAP_VIA_* (format 2) */
+	uint8_t reason;		/* enum s2_reason (format 2; S2_REASON_UNKNOWN in format 1) */
 };
+
+/* How the module attributed a range (mappings "via", format 2). */
+#define S2_MAP_VIA_NONE	0
+#define S2_MAP_VIA_PA	1
+#define S2_MAP_VIA_VMA	2
 
 struct s2_mappings {
 	struct s2_map *v;

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define S2_TAB_MAXC	16
+#define S2_TAB_MAXC	24
 #define S2_CELL		80
 
 /* Where a column shows. */

@@ -319,7 +319,8 @@ void s2_print_devices(FILE *f, const struct s2_report *r, const struct s2_viewop
 /* ---- mappings ---- */
 
 enum { MC_VM, MC_PID, MC_DOMAIN, MC_IPA_S, MC_IPA_E, MC_PA_S, MC_PA_E, MC_PAGES, MC_LEVEL,
-       MC_ATTR, MC_MEMATTR, MC_PERM, MC_CLASS, MC_BDF, MC_BAR, MC_DRIVER, MC_NR };
+       MC_ATTR, MC_MEMATTR, MC_PERM, MC_CLASS, MC_BDF, MC_BAR, MC_DRIVER, MC_VIA, MC_REASON,
+       MC_NR };
 
 static const struct s2_col map_cols[MC_NR] = {
 	[MC_VM] = { "VM", "vm", S2_SHOW_CSV, false, false, 0, 0 },
@@ -338,6 +339,8 @@ static const struct s2_col map_cols[MC_NR] = {
 	[MC_BDF] = { "BDF", "bdf", S2_SHOW_ALL, false, false, 0, 0 },
 	[MC_BAR] = { "BAR", "bar", S2_SHOW_ALL, true, false, 0, 0 },
 	[MC_DRIVER] = { "DRIVER", "driver", S2_SHOW_ALL, false, false, 0, 0 },
+	[MC_VIA] = { "VIA", "via", S2_SHOW_ALL, false, false, 0, 0 },
+	[MC_REASON] = { "REASON", "reason", S2_SHOW_ALL, false, false, 0, 0 },
 };
 
 static void map_row(struct s2_row *row, const struct s2_vm *vm, const struct s2_map *m,
@@ -366,6 +369,9 @@ static void map_row(struct s2_row *row, const struct s2_vm *vm, const struct s2_
 	else
 		s2_cell(row, MC_BAR, "%s", none);
 	s2_cell(row, MC_DRIVER, "%s", m->driver ? s2_map_driver(&vm->maps, m) : none);
+	s2_cell(row, MC_VIA, "%s", m->via == S2_MAP_VIA_VMA ? "vma" :
+		m->via == S2_MAP_VIA_PA ? "pa" : none);
+	s2_cell(row, MC_REASON, "%s", m->reason ? s2_reason_name(m->reason) : none);
 }
 
 /* "VM 1000-10 pid 1000 qemu-system-aar, domain db01, uuid ...: 2 ranges (INEXACT)" */

@@ -241,7 +241,7 @@ static void test_help_version(void **state)
 	assert_true(max_line(r.out) <= 80);
 	run_free(&r);
 	RUN(&r, "--version");
-	snprintf(want, sizeof(want), "kvm-s2stat %s (debugfs format 1, JSON schema %d)",
+	snprintf(want, sizeof(want), "kvm-s2stat %s (debugfs format 2, JSON schema %d)",
 		 KVM_S2STAT_VERSION, KVM_S2STAT_JSON_SCHEMA);
 	expect_run(&r, 0, want, NULL);
 	assert_int_equal(KVM_S2STAT_JSON_SCHEMA, 2);
@@ -795,7 +795,7 @@ static void test_mappings_view(void **state)
 	run_free(&r);
 	RUN(&r, "--debugfs", fx("many-vms"), "--proc", proc, "-m", "-c");
 	expect_run(&r, 0, "vm,pid,domain,ipa_start,ipa_end,pa_start,pa_end,pages,level,attr,memattr,"
-		   "perm,class,bdf,bar,driver\n", NULL);
+		   "perm,class,bdf,bar,driver,via,reason\n", NULL);
 	assert_int_equal(pipe_check("check_csv.py", "'vm=1000-10;domain=db01;pages=1024;level=2;"
 				    "ipa_start=0x0000000020000000'", r.out), 0);
 	run_free(&r);
@@ -1088,10 +1088,10 @@ static void test_format_version(void **state)
 	(void)state;
 	t = copy_tree("one-vm-6.12", "fmt2");
 	snprintf(p, sizeof(p), "%s/kvm_s2stat/version", t);
-	put(p, "kvm_s2stat 0.9.0 format 2\n");
+	put(p, "kvm_s2stat 0.9.0 format 4\n");
 	RUN(&r, "--debugfs", t, "--proc", proc);
-	expect_run(&r, 7, NULL, "module 0.9.0 writes format 2, but kvm-s2stat " KVM_S2STAT_VERSION
-		   " reads format 1 only");
+	expect_run(&r, 7, NULL, "module 0.9.0 writes format 4, but kvm-s2stat " KVM_S2STAT_VERSION
+		   " reads formats 1 to 2 only");
 	run_free(&r);
 	RUN(&r, "--debugfs", t, "--proc", proc, "-j");
 	expect_run(&r, 7, "{\"error\":", NULL);

@@ -112,6 +112,16 @@ static int parse(enum kind k, const char *text, size_t len, const struct s2_stat
 #define ML(ipas, ipae, pas, pae, pages, lvl, attr, ma, perm, cls, bdf, bar, drv) \
 	ipas " " ipae " " pas " " pae " " pages " " lvl " " attr " " ma " " perm " " cls " " \
 	bdf " " bar " " drv "\n"
+/* Format 2 mappings: two more columns, via and reason. */
+#define MAPH2	"format 2\nipa_start ipa_end pa_start pa_end pages level attr memattr perm class " \
+		"bdf bar driver via reason\n"
+#define MAP2_1	"0x0000000010000000 0x0000000010010000 0x0000008000000000 0x0000008000010000 " \
+		"16 3 NORMAL_NC 0x5 rw- vfio 0000:00:02.0 2 vfio-pci vma vma-allows-nc\n"
+#define MAP2_2	"0x0000000030000000 0x0000000030010000 0x0000000010040000 0x0000000010050000 " \
+		"16 3 DEVICE_nGnRE 0x1 rw- other 0000:00:04.0 0 - vma vma-disallows-nc\n"
+#define MAP2_GRACE "0x0000004000000000 0x0000004000200000 0x0000000400000000 " \
+		"0x0000000400200000 512 2 NORMAL 0x6 rw- vfio 0000:00:06.0 4 " \
+		"nvgrace-gpu-vfio-pci vma cacheable-pfnmap\n"
 #define A0	"0x0000000010000000"
 #define A1	"0x0000000010010000"
 #define P0	"0x0000008000000000"
@@ -155,6 +165,11 @@ static const struct gcase good[] = {
 	{ "status", K_STATUS, STATUS },
 	{ "status unknown keys", K_STATUS, STATUS "numa_node 0\nfuture a b\n" },
 	{ "mappings empty", K_MAPPINGS, MAPH },
+	{ "mappings format 2", K_MAPPINGS, MAPH2 MAP2_1 MAP2_2 },
+	{ "mappings format 2 region", K_MAPPINGS, MAPH2 MAP2_1 MAP2_GRACE },
+	{ "mappings format 2 future reason", K_MAPPINGS, MAPH2
+	  "0x0000000010000000 0x0000000010010000 0x0000008000000000 0x0000008000010000 "
+	  "16 3 NORMAL_NC 0x5 rw- vfio 0000:00:02.0 2 vfio-pci pa some-new-reason\n" },
 	{ "mappings two", K_MAPPINGS, MAPH MAP1 MAP2 },
 	{ "mappings adjacent", K_MAPPINGS, MAPH MAP1
 	  ML(A1, "0x0000000010020000", P1, "0x0000008000020000", "16", "3", "NORMAL_NC", "0x5",
@@ -215,7 +230,7 @@ static const struct bcase bad[] = {
 	/* version */
 	{ "version empty", K_VERSION, "", M8, "f: empty file" },
 	{ "version no newline", K_VERSION, "kvm_s2stat 0.1.0 format 1", M8, "f:1: last line" },
-	{ "version format 2", K_VERSION, "kvm_s2stat 0.2.0 format 2\n", M7, "writes format 2" },
+	{ "version format 3", K_VERSION, "kvm_s2stat 0.3.0 format 3\n", M7, "writes format 3" },
 	{ "version format 0", K_VERSION, "kvm_s2stat 0.2.0 format 0\n", M7, "format 0" },
 	{ "version short", K_VERSION, "kvm_s2stat 0.1.0 format\n", M8, "f:1:" },
 	{ "version long", K_VERSION, "kvm_s2stat 0.1.0 format 1 x\n", M8, "f:1:" },
@@ -227,7 +242,7 @@ static const struct bcase bad[] = {
 	{ "version tab", K_VERSION, "kvm_s2stat\t0.1.0 format 1\n", M8, "f:1: byte 0x09" },
 	/* format line, shared */
 	{ "stats empty", K_STATS, "", M8, "f: empty file" },
-	{ "stats format 2", K_STATS, "format 2\n" STATS_BODY, M7, "f:1: format 2" },
+	{ "stats format 3", K_STATS, "format 3\n" STATS_BODY, M7, "f:1: format 3" },
 	{ "stats format word", K_STATS, "fromat 1\n" STATS_BODY, M8, "f:1:" },
 	{ "stats format hex garbage", K_STATS, "format 0xg\n" STATS_BODY, M8, "f:1:" },
 	{ "stats format extra", K_STATS, "format 1 1\n" STATS_BODY, M8, "f:1:" },
@@ -291,7 +306,7 @@ static const struct bcase bad[] = {
 	{ "summary NUL", K_SUMMARY, SUMH "4242-11 4242 exact 0 32 0 16 0 0 0 0\0\n", M8,
 	  "f:3: byte 0x00" },
 	/* status */
-	{ "status format 2", K_STATUS, "format 2\n", M7, "f:1:" },
+	{ "status format 3", K_STATUS, "format 3\n", M7, "f:1:" },
 	{ "status missing key", K_STATUS, STATUS_HEAD STATUS_COUNTS STATUS_BYTES, M8,
 	  "required key 'ranges'" },
 	{ "status vm name", K_STATUS, "format 1\nvm 4242_11\n", M8, "f:2: vm" },
@@ -445,9 +460,24 @@ static const struct bcase bad[] = {
 	     "0x0000008000101000", "1", "3", "NORMAL_NC", "0x5", "rw-", "vfio", "0000:00:02.0", "2",
 	     "vfio-pci"), M8, "f:4: range starts at 0x000000001000f000" },
 	{ "mappings descending", K_MAPPINGS, MAPH MAP2 MAP1, M8, "f:4:" },
+	{ "mappings format 2 old header", K_MAPPINGS, "format 2\nipa_start ipa_end pa_start "
+	  "pa_end pages level attr memattr perm class bdf bar driver\n" MAP2_1, M8,
+	  "f:2: column header" },
+	{ "mappings format 2 13 columns", K_MAPPINGS, MAPH2 MAP1, M8, "f:3: 13 columns" },
+	{ "mappings format 2 bad via", K_MAPPINGS, MAPH2
+	  "0x0000000010000000 0x0000000010010000 0x0000008000000000 0x0000008000010000 "
+	  "16 3 NORMAL_NC 0x5 rw- vfio 0000:00:02.0 2 vfio-pci mmap vma-allows-nc\n", M8,
+	  "f:3: via 'mmap'" },
+	{ "mappings format 2 bad reason", K_MAPPINGS, MAPH2
+	  "0x0000000010000000 0x0000000010010000 0x0000008000000000 0x0000008000010000 "
+	  "16 3 NORMAL_NC 0x5 rw- vfio 0000:00:02.0 2 vfio-pci vma Vma_Allows\n", M8,
+	  "f:3: reason 'Vma_Allows'" },
+	{ "mappings format 2 region without vma", K_MAPPINGS, MAPH2
+	  "0x0000000010000000 0x0000000010010000 0x0000008000000000 0x0000008000010000 "
+	  "16 3 NORMAL_NC 0x5 rw- vfio 0000:00:02.0 7 vfio-pci pa nc\n", M8, "f:3: bar '7'" },
 	{ "mappings repeated", K_MAPPINGS, MAPH MAP1 MAP1, M8, "f:4:" },
 	/* verify */
-	{ "verify format 2", K_VERIFY, "format 2\nresult ok\n", M7, "f:1:" },
+	{ "verify format 0", K_VERIFY, "format 0\nresult ok\n", M7, "f:1:" },
 	{ "verify missing result", K_VERIFY, "format 1\ndifferences 0\n", M8,
 	  "required key 'result'" },
 	{ "verify missing differences", K_VERIFY, "format 1\nresult ok\n", M8,
@@ -530,6 +560,40 @@ static void test_bad(void **state)
 		}
 	}
 	assert_int_equal(failures, 0);
+}
+
+/* Format 2: via and reason columns, VFIO regions beyond the BARs with via vma. */
+static void test_mappings_v2(void **state)
+{
+	const char *maps = MAPH2 MAP2_1 MAP2_GRACE;
+	const char *future = MAPH2 "0x0000000010000000 0x0000000010010000 0x0000008000000000 "
+		"0x0000008000010000 16 3 NORMAL_NC 0x5 rw- vfio 0000:00:02.0 2 vfio-pci pa "
+		"some-new-reason\n";
+	struct s2_mappings m;
+	struct s2_err err;
+
+	(void)state;
+	assert_int_equal(s2_parse_mappings(maps, strlen(maps), "m", &st4k, &m, &err), 0);
+	assert_int_equal(m.n, 2);
+	assert_int_equal(m.v[0].via, S2_MAP_VIA_VMA);
+	assert_int_equal(m.v[0].reason, S2_REASON_VMA_ALLOWS_NC);
+	assert_string_equal(s2_reason_name(m.v[0].reason), "vma-allows-nc");
+	assert_int_equal(m.v[1].level, 2);
+	assert_int_equal(m.v[1].bar, 4);
+	assert_int_equal(m.v[1].attr, S2_ATTR_NORMAL);
+	assert_int_equal(m.v[1].reason, S2_REASON_CACHEABLE_PFNMAP);
+	s2_mappings_free(&m);
+	/* A keyword this CLI does not know is kept as unknown, not refused. */
+	assert_int_equal(s2_parse_mappings(future, strlen(future), "m", &st4k, &m, &err), 0);
+	assert_int_equal(m.v[0].via, S2_MAP_VIA_PA);
+	assert_int_equal(m.v[0].reason, S2_REASON_UNKNOWN);
+	s2_mappings_free(&m);
+	/* Format 1 has neither. */
+	maps = MAPH MAP1;
+	assert_int_equal(s2_parse_mappings(maps, strlen(maps), "m", &st4k, &m, &err), 0);
+	assert_int_equal(m.v[0].via, S2_MAP_VIA_NONE);
+	assert_int_equal(m.v[0].reason, S2_REASON_UNKNOWN);
+	s2_mappings_free(&m);
 }
 
 /* Page size and FWB shape what the mappings parser accepts. */
@@ -1001,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_page_sizes),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_mappings_v2),
 		cmocka_unit_test(test_ncols_mappings_table),
 		cmocka_unit_test(test_ncols_summary),
 		cmocka_unit_test(test_verify_limit),

@@ -76,7 +76,8 @@ static bool props_eq(const struct s2_props *a, const struct s2_props *b)
 {
 	return a->attr == b->attr && a->perm == b->perm && a->level == b->level &&
 	       a->memattr == b->memattr && a->src.class == b->src.class &&
-	       a->src.bdf == b->src.bdf && a->src.bar == b->src.bar && a->src.drv == b->src.drv;
+	       a->src.bdf == b->src.bdf && a->src.bar == b->src.bar && a->src.drv == b->src.drv &&
+	       a->src.via == b->src.via && a->src.vma == b->src.vma;
 }
 
 static bool m_joins(unsigned int i, unsigned int j)
