@@ -278,10 +278,13 @@ static void name_vm(struct s2_vm *vm)
 		if (sscanf(vm->name, "%d-%d", &vm->pid, &vm->fd) == 2)
 			return;
 	}
-	/* KVM has no debugfs directory for it: pid from "kvm-<pid>", a unique suffix. */
+	/*
+	 * KVM has no debugfs directory for it (another VM of this process still has the name):
+	 * "<pid>-vm<N>", pid from "kvm-<pid>", N unique; it sorts after the named VMs.
+	 */
 	if (sscanf(kvm->stats_id, "kvm-%d", &vm->pid) != 1)
 		vm->pid = 0;
-	vm->fd = -1;
+	vm->fd = INT_MAX;
 	snprintf(vm->name, sizeof(vm->name), "%d-vm%d", vm->pid, atomic_inc_return(&anon));
 }
 

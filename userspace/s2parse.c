@@ -279,11 +279,17 @@ static bool tok_copy(char *dst, size_t size, const struct tok *t)
 	return true;
 }
 
-/* A VM name "<pid>-<fd>" (decimal). */
+
+/*
+ * A VM name: "<pid>-<fd>" (KVM's own debugfs name), or "<pid>-vm<N>" when KVM has no debugfs
+ * directory for the VM (its name was still taken): fd is then S2_FD_NONE, which sorts last.
+ */
 static bool parse_vm_name(const struct tok *t, uint32_t *pid, uint32_t *fd)
 {
 	const char *dash = memchr(t->s, '-', t->n);
 	struct tok a, b;
+	bool fallback;
+	uint32_t n;
 
 	if (!dash)
 		return false;
@@ -291,6 +297,11 @@ static bool parse_vm_name(const struct tok *t, uint32_t *pid, uint32_t *fd)
 	a.n = (size_t)(dash - t->s);
 	b.s = dash + 1;
 	b.n = t->n - a.n - 1;
+	fallback = b.n > 2 && b.s[0] == 'v' && b.s[1] == 'm';
+	if (fallback) {
+		b.s += 2;
+		b.n -= 2;
+	}
 	if (!a.n || !b.n || a.n > 10 || b.n > 10)
 		return false;
 	for (size_t i = 0; i < a.n; i++)
@@ -299,7 +310,10 @@ static bool parse_vm_name(const struct tok *t, uint32_t *pid, uint32_t *fd)
 	for (size_t i = 0; i < b.n; i++)
 		if (b.s[i] < '0' || b.s[i] > '9')
 			return false;
-	return parse_u32(&a, pid) && parse_u32(&b, fd);
+	if (!parse_u32(&a, pid) || !parse_u32(&b, &n))
+		return false;
+	*fd = fallback ? S2_FD_NONE : n;
+	return fallback || n != S2_FD_NONE;
 }
 
 /* "DDDD:BB:DD.F" (hex; device 0-0x1f, function 0-7). */
@@ -750,10 +764,13 @@ int s2_parse_summary(const char *buf, size_t len, const char *path, struct s2_su
 		if (out->n) {
 			const struct s2_vm_row *p = &out->vms[out->n - 1];
 
-			if (p->pid > row.pid || (p->pid == row.pid && p->fd >= row.fd)) {
+			int c = p->pid != row.pid ? (p->pid > row.pid ? 1 : -1) :
+				p->fd != row.fd ? (p->fd > row.fd ? 1 : -1) :
+				strcmp(p->name, row.name);
+
+			if (c >= 0) {
 				malformed(&lx, "vm %s %s after %s (must be ascending by pid, fd)",
-					  row.name, p->pid == row.pid && p->fd == row.fd ?
-					  "repeated" : "listed", p->name);
+					  row.name, c == 0 ? "repeated" : "listed", p->name);
 				goto fail;
 			}
 		}

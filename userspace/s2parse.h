@@ -87,6 +87,9 @@ struct s2_counts {
 	uint64_t other[S2_ATTR_NR];
 };
 
+/* fd of a VM named "<pid>-vm<N>" (no KVM debugfs directory): sorts after every fd. */
+#define S2_FD_NONE	0x7fffffffu
+
 struct s2_vm_row {
 	char name[S2_NAME_MAX];
 	uint32_t pid, fd;

@@ -13,7 +13,7 @@
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1
 case $(cat "$S2_DFS/version") in
-"kvm_s2stat "*" format 1") t_ok version ;;
+"kvm_s2stat "*" format 2") t_ok version ;;
 *) t_fail version "$(cat "$S2_DFS/version")" ;;
 esac
 t_eq stats-page-size "$(stats_v page_size)" "$PS"
@@ -24,6 +24,9 @@ t_eq stats-kvm-mode "$(stats_v kvm_mode)" "$S2_KVM_MODE"
 if [ "$PKVM_REFUSES" = 1 ]; then hook=fprobe; else hook=ftrace; fi
 t_eq stats-map-hook "$(stats_v map_hook)" "$hook"
 t_eq stats-vfio-bars "$(stats_v vfio_bars)" 3		# ivshmem BAR0+BAR2, edu BAR0
+# Cacheable PFNMAP (6.17+) needs FWB and DIC; QEMU 7.2's -cpu max has FWB, not DIC.
+if ! kver_ge 6.17; then cp=kernel; elif [ "$S2_FWB" = 1 ]; then cp=no-dic; else cp=no-fwb-dic; fi
+t_eq stats-cacheable-pfnmap "$(stats_v cacheable_pfnmap)" "$cp"
 
 # shellcheck disable=SC2046
 vmm_start A $(std_slots) || { t_fail vmm-start "$(cat "$S2_TMP/vmm.A/err")"; exit 1; }
@@ -71,9 +74,9 @@ t_eq status-found "$(st "$vm" found)" fault
 
 maps "$vm" >"$S2_TMP/maps"
 {
-	map_line $G_IVS "$S2_IVSHMEM" 2 0 16 "$VFIO_ATTR" "$VFIO_MEMATTR" vfio vfio-pci
-	map_line $G_EDU "$S2_EDU" 0 0 16 "$VFIO_ATTR" "$VFIO_MEMATTR" vfio vfio-pci
-	map_line $G_E1K "$S2_E1000E" 0 0 "$E1K_PAGES" DEVICE_nGnRE 0x1 other -
+	map_line $G_IVS "$S2_IVSHMEM" 2 0 16 "$VFIO_ATTR" "$VFIO_MEMATTR" vfio vfio-pci vma "$VFIO_REASON"
+	map_line $G_EDU "$S2_EDU" 0 0 16 "$VFIO_ATTR" "$VFIO_MEMATTR" vfio vfio-pci vma "$VFIO_REASON"
+	map_line $G_E1K "$S2_E1000E" 0 0 "$E1K_PAGES" DEVICE_nGnRE 0x1 other - vma "$RES_REASON"
 } >"$S2_TMP/maps.want"
 if cmp -s "$S2_TMP/maps" "$S2_TMP/maps.want"; then t_ok mappings; else
 	sed 's/^/# got:  /' "$S2_TMP/maps"; sed 's/^/# want: /' "$S2_TMP/maps.want"

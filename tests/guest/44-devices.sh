@@ -26,7 +26,7 @@ vmm_start B ram:$G_RAM:16M res:$G_EDU:/sys/bus/pci/devices/"$S2_EDU"/resource0 |
 t_run touch-unbound vmm_cmd B "touch 1 0-3"
 wait_vm "$B_VMS"
 counts_eq unbound-counts "$B_VMS" 0 4
-t_eq unbound-line "$(maps "$B_VMS" | cut -d' ' -f10-13)" "other $S2_EDU 0 -"
+t_eq unbound-line "$(maps "$B_VMS" | cut -d' ' -f10-15)" "other $S2_EDU 0 - vma $RES_REASON"
 verify_ok unbound-verify "$B_VMS"
 t_run stop-b vmm_stop B
 
@@ -37,6 +37,19 @@ vmm_start C ram:$G_RAM:16M vfio:$G_EDU:"$S2_EDU":0 || exit 1
 t_run touch-rebound vmm_cmd C "touch 1 0-3"
 wait_vm "$C_VMS"
 counts_eq rebound-counts "$C_VMS" 4 0
-t_eq rebound-line "$(maps "$C_VMS" | cut -d' ' -f10-13)" "vfio $S2_EDU 0 vfio-pci"
+t_eq rebound-line "$(maps "$C_VMS" | cut -d' ' -f10-15)" "vfio $S2_EDU 0 vfio-pci vma $VFIO_REASON"
 t_run stop-c vmm_stop C
+
+# Attribution comes from the mapping, not the address: a BAR of a device bound to vfio-pci,
+# mapped through its sysfs resource file instead of the VFIO device file, is other memory of
+# that BAR (by address alone it would count as vfio).  No VMM opens the device meanwhile:
+# once vfio-pci claims the BAR, IO_STRICT_DEVMEM revokes sysfs mappings of it.
+vmm_start E ram:$G_RAM:16M res:$G_IVS:/sys/bus/pci/devices/"$S2_IVSHMEM"/resource2:1M || exit 1
+t_run touch-sysfs-file vmm_cmd E "touch 1 0-3 w"
+wait_vm "$E_VMS"
+t_eq sysfs-file-driver "$(drv "$S2_IVSHMEM")" vfio-pci
+t_eq sysfs-file-line "$(maps "$E_VMS" | cut -d' ' -f7,10-15)" "DEVICE_nGnRE other $S2_IVSHMEM 2 vfio-pci vma $RES_REASON"
+counts_eq sysfs-file-counts "$E_VMS" 0 4
+verify_ok sysfs-file-verify "$E_VMS"
+t_run stop-e vmm_stop E
 t_run unload mod_unload

@@ -13,8 +13,12 @@ E1K_PAGES=$((131072 / PS))
 [ "$E1K_PAGES" -le 16 ] || E1K_PAGES=16
 if kver_ge 6.9; then
 	VFIO_ATTR=NORMAL_NC VFIO_COL=vfio_nc VFIO_KEY=vfio_nc_pages VFIO_MEMATTR=0x5
+	# Why (mappings "reason"): vfio-pci's mmap allows any uncached type; a sysfs resourceN
+	# mmap does not.
+	VFIO_REASON=vma-allows-nc RES_REASON=vma-disallows-nc
 else
 	VFIO_ATTR=DEVICE_nGnRE VFIO_COL=vfio_device VFIO_KEY=vfio_device_pages VFIO_MEMATTR=0x1
+	VFIO_REASON=kernel-forces-device RES_REASON=kernel-forces-device
 fi
 
 # Linux 6.14+ in protected mode maps guests through pkvm_pgtable_stage2_map(); 7.3 refuses
@@ -55,13 +59,13 @@ hex() { printf '0x%016x' "$1"; }
 # bar_pa BDF BAR: physical start address of a BAR (decimal).
 bar_pa() { printf '%d' "$(sed -n "$(($2 + 1))p" "/sys/bus/pci/devices/$1/resource" | cut -d' ' -f1)"; }
 
-# map_line GPA BDF BAR FIRST N ATTR MEMATTR CLASS DRIVER: the mappings record expected for
-# N pages from page FIRST of a slot at GPA backed by BAR BAR of BDF.
+# map_line GPA BDF BAR FIRST N ATTR MEMATTR CLASS DRIVER VIA REASON: the mappings record
+# expected for N pages from page FIRST of a slot at GPA backed by BAR BAR of BDF.
 map_line() {
 	_pa=$(($(bar_pa "$2" "$3") + $4 * PS))
 	_ipa=$(($1 + $4 * PS))
 	echo "$(hex $_ipa) $(hex $((_ipa + $5 * PS))) $(hex $_pa) $(hex $((_pa + $5 * PS)))" \
-		"$5 3 $6 $7 rw- $8 $2 $3 $9"
+		"$5 3 $6 $7 rw- $8 $2 $3 $9 ${10} ${11}"
 }
 
 # verify_ok NAME VM: the walker finds no difference with the tracked state.

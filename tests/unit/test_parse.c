@@ -162,6 +162,9 @@ static const struct gcase good[] = {
 	{ "summary sorted", K_SUMMARY, SUMH "1-3 1 exact 0 0 0 0 0 0 0 0\n"
 	  "1-4 1 inexact 1 2 3 4 5 6 7 8\n20-1 20 exact 0 0 0 0 0 0 0 0\n" },
 	{ "summary unwalkable", K_SUMMARY, SUMH "1-3 1 unwalkable 0 0 0 0 0 0 3 0\n" },
+	{ "summary fallback names", K_SUMMARY, SUMH "7-3 7 exact 0 0 0 0 0 0 0 0\n"
+	  "7-vm1 7 exact 0 4 0 0 0 0 0 0\n7-vm2 7 exact 0 0 0 0 0 0 0 0\n"
+	  "8-1 8 exact 0 0 0 0 0 0 0 0\n" },
 	{ "status", K_STATUS, STATUS },
 	{ "status unknown keys", K_STATUS, STATUS "numa_node 0\nfuture a b\n" },
 	{ "mappings empty", K_MAPPINGS, MAPH },
@@ -460,6 +463,12 @@ static const struct bcase bad[] = {
 	     "0x0000008000101000", "1", "3", "NORMAL_NC", "0x5", "rw-", "vfio", "0000:00:02.0", "2",
 	     "vfio-pci"), M8, "f:4: range starts at 0x000000001000f000" },
 	{ "mappings descending", K_MAPPINGS, MAPH MAP2 MAP1, M8, "f:4:" },
+	{ "summary fallback first", K_SUMMARY, SUMH "7-vm1 7 exact 0 0 0 0 0 0 0 0\n"
+	  "7-3 7 exact 0 0 0 0 0 0 0 0\n", M8, "f:4: vm 7-3 listed after 7-vm1" },
+	{ "summary fallback repeated", K_SUMMARY, SUMH "7-vm1 7 exact 0 0 0 0 0 0 0 0\n"
+	  "7-vm1 7 exact 0 0 0 0 0 0 0 0\n", M8, "f:4: vm 7-vm1 repeated" },
+	{ "summary fallback no number", K_SUMMARY, SUMH "7-vm 7 exact 0 0 0 0 0 0 0 0\n", M8,
+	  "f:3: vm '7-vm'" },
 	{ "mappings format 2 old header", K_MAPPINGS, "format 2\nipa_start ipa_end pa_start "
 	  "pa_end pages level attr memattr perm class bdf bar driver\n" MAP2_1, M8,
 	  "f:2: column header" },
