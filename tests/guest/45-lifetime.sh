@@ -18,12 +18,14 @@ skip_if_pkvm_refuses
 
 if [ "$S2_MODE" = vhe ] && [ "${S2_LINE%-16k}" = "$S2_LINE" ]; then N=100; else N=25; fi
 t_run devices setup_devices || exit 1
+t_run devices-2 bind_vfio "$S2_IVSHMEM2" || exit 1
 
-# A long-lived VM with known pages, and a churning VMM (its own process).
-vmm_start A $(std_slots) || exit 1
+# A long-lived VM with known pages, and a churning VMM (its own process; a VFIO group is
+# open in one process at a time, so each VMM has its own devices).
+vmm_start A ram:$G_RAM:16M vfio:$G_IVS:"$S2_IVSHMEM":2 || exit 1
 vm=$A_VMS
 t_run touch vmm_cmd A "touch 1 0-31 w"
-vmm_start C ram:$G_RAM:16M vfio:$G_IVS:"$S2_IVSHMEM":2 vfio:$G_EDU:"$S2_EDU":0 || exit 1
+vmm_start C ram:$G_RAM:16M vfio:$G_IVS:"$S2_IVSHMEM2":2 || exit 1
 churner() {
 	while [ ! -e "$S2_TMP/stop" ]; do
 		vmm_cmd C "cycle 5 0-7" >"$S2_TMP/churn.out" || { echo churn >"$S2_TMP/cerr"; break; }
@@ -89,7 +91,7 @@ t_eq reuse-dirs "$(ls "$S2_DFS" | grep -- '-' | tr '\n' ' ')" "$vm "
 
 # A VM kept alive by KVM's own debugfs file while its fd is closed and reused: KVM cannot
 # give the new VM the same debugfs name, so the module names it <pid>-vm<N>.
-vmm_start R ram:$G_RAM:16M vfio:$G_IVS:"$S2_IVSHMEM":2 || exit 1
+vmm_start R ram:$G_RAM:16M vfio:$G_EDU:"$S2_EDU":0 || exit 1
 old=$R_VMS
 t_run r-touch vmm_cmd R "touch 1 0-3 w"
 wait_vm "$old"

@@ -37,9 +37,10 @@ static void usage(const char *why)
 {
 	if (why)
 		fprintf(stderr, "s2vmm: %s\n", why);
-	fputs("usage: s2vmm [--vms N] [--vcpus N] [--ram-nothp] [--dev-blocks] SLOT...\n"
-	      "  SLOT: ram:GPA:SIZE | vfio:GPA:DDDD:BB:DD.F:BAR[:SIZE] | res:GPA:PATH[:SIZE]\n",
-	      stderr);
+	fputs("usage: s2vmm [--vms N] [--vcpus N] [--ram-nothp] [--dev-blocks] [--eager-split SIZE]\n"
+	      "             SLOT...\n"
+	      "  SLOT: ram:GPA:SIZE | vfio:GPA:DDDD:BB:DD.F:BAR[:SIZE] | res:GPA:PATH[:SIZE]\n"
+	      "        | alias:GPA:SLOT\n", stderr);
 	exit(2);
 }
 
@@ -89,6 +90,11 @@ static void parse_args(int argc, char **argv)
 			g.nothp = true;
 		else if (!strcmp(a, "--dev-blocks"))
 			g.dev_blocks = true;
+		else if (!strcmp(a, "--eager-split")) {
+			if (i + 1 >= argc || parse_u64(argv[++i], &g.eager_split) ||
+			    !g.eager_split || (g.eager_split & (g.ps - 1)))
+				usage("--eager-split wants a size, a multiple of the page size");
+		}
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			usage(NULL);
 		else if (a[0] == '-')
@@ -382,6 +388,47 @@ static int cmd_slot_op(struct cmd *c, int (*fn)(struct cmd *, unsigned int))
 	return 0;
 }
 
+/* dirty SLOT on|off: start or stop dirty logging of a memslot (KVM_MEM_LOG_DIRTY_PAGES). */
+static int dirty_vm(struct cmd *c, unsigned int i)
+{
+	struct vm *vm = live_vm(i);
+
+	if (!vm)
+		return -1;
+	if (!vm->present[c->slot])
+		return fail("slot %u is deleted", c->slot);
+	vm->flags[c->slot] = c->gpa ? KVM_MEM_LOG_DIRTY_PAGES : 0;
+	return vm_set_slot(vm, c->slot, vm->gpa[c->slot], true);
+}
+
+static int cmd_dirty(struct cmd *c)
+{
+	if (c->argc != 3 || get_slot(c->argv[1], &c->slot) ||
+	    (strcmp(c->argv[2], "on") && strcmp(c->argv[2], "off")))
+		return fail("usage: dirty SLOT on|off");
+	c->gpa = !strcmp(c->argv[2], "on");	/* the argument of dirty_vm */
+	if (for_vms(c, dirty_vm))
+		return fail("dirty: %s", g_err);
+	return 0;
+}
+
+/* getdirty SLOT: KVM_GET_DIRTY_LOG; answers the number of pages written since the last one. */
+static int cmd_getdirty(struct cmd *c)
+{
+	uint64_t n = 0;
+	struct vm *vm;
+
+	if (c->argc != 2 || get_slot(c->argv[1], &c->slot))
+		return fail("usage: getdirty SLOT");
+	vm = live_vm(c->vm == ALL_VMS ? 0 : c->vm);
+	if (!vm)
+		return fail("getdirty: %s", g_err);
+	if (vm_dirty_log(vm, c->slot, &n))
+		return fail("getdirty: %s", g_err);
+	outf(c, " dirty=%llu", (unsigned long long)n);
+	return 0;
+}
+
 static int cmd_delete(struct cmd *c) { return cmd_slot_op(c, delete_vm); }
 static int cmd_readd(struct cmd *c) { return cmd_slot_op(c, readd_vm); }
 static int cmd_move(struct cmd *c) { return cmd_slot_op(c, move_vm); }
@@ -585,6 +632,7 @@ static const struct {
 } commands[] = {
 	{ "touch", cmd_touch }, { "check", cmd_check }, { "delete", cmd_delete },
 	{ "readd", cmd_readd }, { "move", cmd_move }, { "destroy", cmd_destroy },
+	{ "dirty", cmd_dirty }, { "getdirty", cmd_getdirty },
 	{ "create", cmd_create }, { "cycle", cmd_cycle }, { "flap", cmd_flap },
 	{ "info", cmd_info },
 	{ "sleep", cmd_sleep }, { "quit", cmd_quit },

@@ -23,6 +23,7 @@ struct slot {
 	char bdf[32];		/* vfio: DDDD:BB:DD.F */
 	unsigned int bar;	/* vfio: BAR index */
 	char *path;		/* res: file path */
+	int alias;		/* alias: the slot whose host memory this one maps, else -1 */
 	void *hva;		/* host mapping (size bytes) */
 	int devfd;		/* vfio: the device fd (owned by the device table) */
 	uint64_t region_off;	/* vfio: offset of the BAR region in the device fd */
@@ -52,6 +53,7 @@ struct vm {
 	struct vcpu *vcpus;
 	uint64_t gpa[MAX_SLOTS];	/* current GPA of each slot in this VM */
 	bool present[MAX_SLOTS];	/* memslot exists (not deleted) */
+	uint32_t flags[MAX_SLOTS];	/* memslot flags (KVM_MEM_LOG_DIRTY_PAGES) */
 	volatile bool tolerant;	/* flap: accesses to deleted slots exit to us; go on */
 };
 
@@ -64,6 +66,7 @@ struct ctx {
 	unsigned long vm_type;	/* KVM_CREATE_VM argument */
 	bool nothp;
 	bool dev_blocks;	/* device mappings block-aligned: KVM may map them with blocks */
+	uint64_t eager_split;	/* KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE for every VM (0: off) */
 	unsigned int nvcpus;
 	unsigned int nslots;
 	struct slot slots[MAX_SLOTS];
@@ -96,6 +99,7 @@ void kvm_close(void);
 int vm_create(struct vm *vm);
 void vm_destroy(struct vm *vm);
 int vm_set_slot(struct vm *vm, unsigned int id, uint64_t gpa, bool present);
+int vm_dirty_log(struct vm *vm, unsigned int id, uint64_t *dirty);
 int vm_touch(struct vm *vm, unsigned int slot, const struct pagelist *pl, bool write,
 	     int vcpu, uint64_t *ns);
 

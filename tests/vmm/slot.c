@@ -43,6 +43,12 @@ const char *slot_kind_name(enum slot_kind k)
 	return k == SLOT_RAM ? "ram" : k == SLOT_VFIO ? "vfio" : "res";
 }
 
+/* The slot whose host memory @s maps (itself unless it is an alias). */
+static const struct slot *backing(const struct slot *s)
+{
+	return s->alias >= 0 ? &g.slots[s->alias] : s;
+}
+
 /* ---- command-line spec ---- */
 
 static int check_aligned(const char *what, uint64_t v)
@@ -140,6 +146,16 @@ static int parse_kind(char *copy, const char *arg, struct slot *s)
 	n = split_fields(copy, f, 7);
 	if (n > 1 && parse_u64(f[1], &s->gpa))
 		return fail("bad GPA '%s'", f[1]);
+	if (!strcmp(f[0], "alias")) {
+		uint64_t of;
+
+		if (n != 3 || parse_u64(f[2], &of) || of >= g.nslots - 1 ||
+		    g.slots[of].alias >= 0)
+			return fail("want alias:GPA:SLOT (SLOT an earlier slot, not an alias)");
+		s->alias = (int)of;
+		s->kind = g.slots[of].kind;
+		return 0;
+	}
 	if (!strcmp(f[0], "ram")) {
 		s->kind = SLOT_RAM;
 		if (n != 3 || parse_u64(f[2], &s->size) || !s->size)
@@ -160,6 +176,7 @@ int slot_parse(const char *arg, struct slot *s)
 
 	memset(s, 0, sizeof(*s));
 	s->devfd = -1;
+	s->alias = -1;
 	if (!copy)
 		return fail_errno("strdup");
 	rc = parse_kind(copy, arg, s);
@@ -376,9 +393,23 @@ int slots_map(void)
 {
 	for (unsigned int i = 0; i < g.nslots; i++) {
 		struct slot *s = &g.slots[i];
-		int rc = s->kind == SLOT_RAM ? map_ram(s) :
-			 s->kind == SLOT_VFIO ? map_vfio(s) : map_res(s);
+		int rc;
 
+		if (s->alias >= 0) {
+			/* Another memslot over the same host memory (KVM allows aliases). */
+			const struct slot *b = backing(s);
+
+			s->hva = b->hva;
+			s->size = b->size;
+			s->devfd = b->devfd;
+			s->region_off = b->region_off;
+			s->bar = b->bar;
+			snprintf(s->bdf, sizeof(s->bdf), "%s", b->bdf);
+			s->npages = b->npages;
+			continue;
+		}
+		rc = s->kind == SLOT_RAM ? map_ram(s) :
+		     s->kind == SLOT_VFIO ? map_vfio(s) : map_res(s);
 		if (rc)
 			return fail("slot %u: %s", i, g_err);
 		s->npages = s->size / g.ps;
@@ -391,7 +422,7 @@ void slots_unmap(void)
 	for (unsigned int i = 0; i < g.nslots; i++) {
 		struct slot *s = &g.slots[i];
 
-		if (s->hva)
+		if (s->hva && s->alias < 0)
 			munmap(s->hva, s->size);
 		s->hva = NULL;
 		free(s->want);

@@ -97,6 +97,7 @@ int vm_set_slot(struct vm *vm, unsigned int id, uint64_t gpa, bool present)
 		.guest_phys_addr = gpa,
 		.memory_size = present ? s->size : 0,
 		.userspace_addr = (uintptr_t)s->hva,
+		.flags = present ? vm->flags[id] : 0,
 	};
 
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
@@ -144,6 +145,32 @@ static int vcpus_create(struct vm *vm)
 	return 0;
 }
 
+/*
+ * vm_dirty_log() - KVM_GET_DIRTY_LOG of slot @id: *@dirty pages were written since the last
+ * call (or since logging started); KVM write-protects them again.
+ */
+int vm_dirty_log(struct vm *vm, unsigned int id, uint64_t *dirty)
+{
+	uint64_t n = g.slots[id].npages, words = (n + 63) / 64, *bm = calloc(words, 8);
+	struct kvm_dirty_log log = { .slot = id, .dirty_bitmap = bm };
+
+	if (!bm)
+		return fail_errno("calloc");
+	if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log)) {
+		free(bm);
+		return fail_errno("KVM_GET_DIRTY_LOG slot %u", id);
+	}
+	*dirty = 0;
+	for (uint64_t i = 0; i < words; i++)
+		*dirty += (uint64_t)__builtin_popcountll(bm[i]);
+	free(bm);
+	return 0;
+}
+
+#ifndef KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE
+#define KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE 228
+#endif
+
 /* A new VM with every slot at its command-line GPA. */
 int vm_create(struct vm *vm)
 {
@@ -153,6 +180,17 @@ int vm_create(struct vm *vm)
 	while (vm->fd < 0 && errno == EINTR);
 	if (vm->fd < 0)
 		return fail_errno("KVM_CREATE_VM");
+	if (g.eager_split) {
+		/* Before any memslot: dirty logging then splits blocks at once (6.5+). */
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE,
+					      .args = { g.eager_split } };
+
+		if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap)) {
+			fail_errno("KVM_ENABLE_CAP EAGER_SPLIT_CHUNK_SIZE %llu",
+				   (unsigned long long)g.eager_split);
+			goto err;
+		}
+	}
 	for (unsigned int i = 0; i < g.nslots; i++) {
 		if (vm_set_slot(vm, i, g.slots[i].gpa, true))
 			goto err;
