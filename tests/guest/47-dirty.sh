@@ -23,7 +23,8 @@ es=
 vmm_start D $es ram:$G_RAM:16M vfio:$G_IVS:"$S2_IVSHMEM":2 ram:0x80000000:$((4 * BLK)) || exit 1
 vm=$D_VMS
 t_run touch-bar vmm_cmd D "touch 1 0-31 w"
-t_run touch-ram vmm_cmd D "touch 2 0-$((4 * BLK / PS - 1))/$((BLK / PS))"
+# Written, so that each block is a writable THP (a read would map the huge zero page).
+t_run touch-ram vmm_cmd D "touch 2 0-$((4 * BLK / PS - 1))/$((BLK / PS)) w"
 wait_vm "$vm"
 counts_eq before "$vm" 32 0
 
