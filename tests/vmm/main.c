@@ -40,7 +40,7 @@ static void usage(const char *why)
 	fputs("usage: s2vmm [--vms N] [--vcpus N] [--ram-nothp] [--dev-blocks] [--eager-split SIZE]\n"
 	      "             SLOT...\n"
 	      "  SLOT: ram:GPA:SIZE | vfio:GPA:DDDD:BB:DD.F:BAR[:SIZE] | res:GPA:PATH[:SIZE]\n"
-	      "        | alias:GPA:SLOT\n", stderr);
+	      "        | alias:GPA:SLOT | huge:GPA:SIZE\n", stderr);
 	exit(2);
 }
 
@@ -429,6 +429,16 @@ static int cmd_getdirty(struct cmd *c)
 	return 0;
 }
 
+/* reset SLOT: the device of a vfio slot is reset (its BAR mmaps are zapped, KVM unmaps). */
+static int cmd_reset(struct cmd *c)
+{
+	if (c->argc != 2 || get_slot(c->argv[1], &c->slot))
+		return fail("usage: reset SLOT");
+	if (slot_reset(&g.slots[c->slot]))
+		return fail("reset: %s", g_err);
+	return 0;
+}
+
 static int cmd_delete(struct cmd *c) { return cmd_slot_op(c, delete_vm); }
 static int cmd_readd(struct cmd *c) { return cmd_slot_op(c, readd_vm); }
 static int cmd_move(struct cmd *c) { return cmd_slot_op(c, move_vm); }
@@ -632,7 +642,7 @@ static const struct {
 } commands[] = {
 	{ "touch", cmd_touch }, { "check", cmd_check }, { "delete", cmd_delete },
 	{ "readd", cmd_readd }, { "move", cmd_move }, { "destroy", cmd_destroy },
-	{ "dirty", cmd_dirty }, { "getdirty", cmd_getdirty },
+	{ "dirty", cmd_dirty }, { "getdirty", cmd_getdirty }, { "reset", cmd_reset },
 	{ "create", cmd_create }, { "cycle", cmd_cycle }, { "flap", cmd_flap },
 	{ "info", cmd_info },
 	{ "sleep", cmd_sleep }, { "quit", cmd_quit },

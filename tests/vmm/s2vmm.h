@@ -24,6 +24,7 @@ struct slot {
 	unsigned int bar;	/* vfio: BAR index */
 	char *path;		/* res: file path */
 	int alias;		/* alias: the slot whose host memory this one maps, else -1 */
+	bool huge;		/* huge: RAM from 1 GiB hugetlb pages (a ram slot otherwise) */
 	void *hva;		/* host mapping (size bytes) */
 	int devfd;		/* vfio: the device fd (owned by the device table) */
 	uint64_t region_off;	/* vfio: offset of the BAR region in the device fd */
@@ -92,6 +93,7 @@ int slots_map(void);
 void slots_unmap(void);
 int slot_read_word(const struct slot *s, uint64_t page, uint64_t *val);
 const char *slot_kind_name(enum slot_kind k);
+int slot_reset(const struct slot *s);
 
 /* vm.c */
 int kvm_open(void);

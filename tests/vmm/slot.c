@@ -38,6 +38,16 @@ static unsigned int ngroups, ndevs;
 static struct vfio_group groups[MAX_SLOTS];
 static struct vfio_dev devs[MAX_SLOTS];
 
+/* reset SLOT: VFIO_DEVICE_RESET of the slot's device (vfio-pci zaps its BAR mappings). */
+int slot_reset(const struct slot *s)
+{
+	if (s->kind != SLOT_VFIO || s->devfd < 0)
+		return fail("not a vfio slot");
+	if (ioctl(s->devfd, VFIO_DEVICE_RESET))
+		return fail_errno("VFIO_DEVICE_RESET %s", s->bdf);
+	return 0;
+}
+
 const char *slot_kind_name(enum slot_kind k)
 {
 	return k == SLOT_RAM ? "ram" : k == SLOT_VFIO ? "vfio" : "res";
@@ -156,10 +166,13 @@ static int parse_kind(char *copy, const char *arg, struct slot *s)
 		s->kind = g.slots[of].kind;
 		return 0;
 	}
-	if (!strcmp(f[0], "ram")) {
+	if (!strcmp(f[0], "ram") || !strcmp(f[0], "huge")) {
 		s->kind = SLOT_RAM;
+		s->huge = f[0][0] == 'h';
 		if (n != 3 || parse_u64(f[2], &s->size) || !s->size)
-			return fail("want ram:GPA:SIZE");
+			return fail("want %s:GPA:SIZE", f[0]);
+		if (s->huge && (s->size & ((1ULL << 30) - 1)))
+			return fail("huge slots are multiples of 1 GiB");
 		return 0;
 	}
 	if (!strcmp(f[0], "vfio")) {
@@ -226,8 +239,22 @@ static void *map_skewed(uint64_t len, uint64_t align, uint64_t skew, int flags, 
 	return p;
 }
 
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << 26)	/* log2(1 GiB) << MAP_HUGE_SHIFT */
+#endif
+
 static int map_ram(struct slot *s)
 {
+	if (s->huge) {
+		/* 1 GiB hugetlb pages, aligned to 1 GiB: KVM may map them with level-1 blocks. */
+		s->hva = map_skewed(s->size, 1ULL << 30, 0,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0);
+		if (!s->hva)
+			return fail_errno("mmap %llu bytes of 1 GiB hugetlb pages (reserve them: "
+					  "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages)",
+					  (unsigned long long)s->size);
+		return 0;
+	}
 	s->hva = map_skewed(s->size, block_size(), 0, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!s->hva)
 		return fail_errno("mmap %llu bytes of RAM", (unsigned long long)s->size);
