@@ -289,6 +289,8 @@ static void jw_devices(struct jw *w, const struct s2_report *r)
 		jw_bdf(w, "bdf", d->has_bdf, d->bdf);
 		jw_bar(w, d->bar);
 		jw_str(w, "driver", strcmp(d->driver, "-") ? d->driver : NULL);
+		jw_str(w, "reason", d->reason == S2_REASON_NR ? "mixed" :
+		       d->reason ? s2_reason_name(d->reason) : NULL);
 		jw_str(w, "vm", d->vm->st.vm);
 		jw_u64(w, "pid", d->pid);
 		jw_ident(w, d->vm);

@@ -122,6 +122,7 @@ int s2_devices(const struct s2_snapshot *s, struct s2_devrow **out, size_t *nout
 				.vm = vm, .driver = s2_map_driver(&vm->maps, m), .pages = m->pages,
 				.ranges = 1, .bdf = m->bdf, .pid = vm->st.pid, .fd = vm->fd,
 				.has_bdf = m->has_bdf, .vfio = m->vfio, .bar = m->bar, .attr = m->attr,
+				.reason = m->reason,
 			};
 		}
 	}
@@ -130,6 +131,8 @@ int s2_devices(const struct s2_snapshot *s, struct s2_devrow **out, size_t *nout
 		if (j && !devcmp(&v[j - 1], &v[i])) {
 			v[j - 1].pages = s2_sat_add(v[j - 1].pages, v[i].pages);
 			v[j - 1].ranges++;
+			if (v[j - 1].reason != v[i].reason)
+				v[j - 1].reason = S2_REASON_NR;	/* mixed */
 		} else {
 			v[j++] = v[i];
 		}

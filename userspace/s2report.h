@@ -41,6 +41,7 @@ struct s2_devrow {
 	bool has_bdf, vfio;
 	int8_t bar;
 	uint8_t attr;
+	uint8_t reason;		/* enum s2_reason; S2_REASON_NR when the row's ranges differ */
 };
 
 enum s2_expect_res {

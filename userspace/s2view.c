@@ -246,7 +246,7 @@ void s2_print_vms(FILE *f, const struct s2_report *r, const struct s2_viewopt *o
 /* ---- devices ---- */
 
 enum { DC_BDF, DC_BAR, DC_DRIVER, DC_VM, DC_PID, DC_DOMAIN, DC_UUID, DC_CLASS, DC_ATTR,
-       DC_PAGES, DC_SIZE, DC_NOTE, DC_NR };
+       DC_PAGES, DC_SIZE, DC_REASON, DC_NOTE, DC_NR };
 
 static const struct s2_col dev_cols[DC_NR] = {
 	[DC_BDF] = { "BDF", "bdf", S2_SHOW_ALL, false, false, 0, 0 },
@@ -260,6 +260,7 @@ static const struct s2_col dev_cols[DC_NR] = {
 	[DC_ATTR] = { "ATTR", "attr", S2_SHOW_ALL, false, false, 0, 0 },
 	[DC_PAGES] = { "PAGES", "pages", S2_SHOW_ALL, true, false, 0, 0 },
 	[DC_SIZE] = { "SIZE", "bytes", S2_SHOW_ALL, true, false, 0, 0 },
+	[DC_REASON] = { "REASON", "reason", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
 	[DC_NOTE] = { "", "", S2_SHOW_TEXT, false, false, 0, 0 },
 };
 
@@ -289,8 +290,25 @@ static void dev_row(struct s2_row *row, const struct s2_report *r, const struct 
 	num_cell(row, DC_PAGES, d->pages, o, old, old ? old->pages : 0);
 	bytes_cell(row, DC_SIZE, s2_sat_mul(d->pages, ps), o, old,
 		   old ? s2_sat_mul(old->pages, ps) : 0);
+	s2_cell(row, DC_REASON, "%s", d->reason == S2_REASON_NR ? "mixed" :
+		d->reason ? s2_reason_name(d->reason) : none);
 	if (o->prev && !old)
 		s2_cell(row, DC_NOTE, "new");
+}
+
+/* Under the devices table: why each attribute shown was chosen, once per reason. */
+static void print_reasons(FILE *f, const struct s2_report *r)
+{
+	bool seen[S2_REASON_NR] = { false };
+
+	for (size_t i = 0; i < r->ndev; i++) {
+		unsigned int k = r->dev[i].reason;
+
+		if (!k || k >= S2_REASON_NR || seen[k])
+			continue;
+		seen[k] = true;
+		fprintf(f, "why %s: %s\n", s2_reason_name(k), s2_reason_text(k));
+	}
 }
 
 void s2_print_devices(FILE *f, const struct s2_report *r, const struct s2_viewopt *o)
@@ -314,6 +332,8 @@ void s2_print_devices(FILE *f, const struct s2_report *r, const struct s2_viewop
 		dev_row(&row, r, &r->dev[i], o);
 		s2_table_row(f, &t, &row);
 	}
+	if (!o->tab.csv && o->tab.header)
+		print_reasons(f, r);
 }
 
 /* ---- mappings ---- */

@@ -755,8 +755,8 @@ static void test_devices(void **state)
 	assert_int_equal(pipe_check("check_json.py", "doc --consistent", r.out), 0);
 	run_free(&r);
 	RUN(&r, "--debugfs", fx("many-vms"), "--proc", proc, "-D", "-c");
-	expect_run(&r, 0, "bdf,bar,driver,vm,pid,domain,uuid,class,attr,pages,bytes\n", NULL);
-	assert_non_null(strstr(r.out, "\n,,,4000-9,4000,android-07,,other,DEVICE_nGnRE,16,65536\n"));
+	expect_run(&r, 0, "bdf,bar,driver,vm,pid,domain,uuid,class,attr,pages,bytes,reason\n", NULL);
+	assert_non_null(strstr(r.out, "\n,,,4000-9,4000,android-07,,other,DEVICE_nGnRE,16,65536,\n"));
 	assert_int_equal(pipe_check("check_csv.py", "'vm=1000-10;bar=2;pages=1024;bytes=4194304'",
 				    r.out), 0);
 	run_free(&r);
