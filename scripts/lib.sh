@@ -167,6 +167,18 @@ load_mode() {
 
 all_modes() { awk '!/^#/ && NF { printf "%s ", $1 }' "$TOP/kernels/modes"; }
 
+# mode_arg MODE NAME: the value of the word s2.NAME=VALUE in MODE's kernel arguments, or
+# nothing.  s2.machine=M: the mode's cells run on their own machine, whose QEMU command line
+# scripts/machine-M.sh makes from the standard one (testbed.sh); s2.qemu=V: that machine's
+# QEMU version (scripts/fetch-host-pkg.sh), else the build machine's own.
+mode_arg() {
+	local MODE MODE_CPU MODE_KVM MODE_FWB MODE_PA MODE_ARGS w
+	load_mode "$1"
+	for w in $MODE_ARGS; do
+		case $w in "s2.$2="*) echo "${w#*=}"; return 0 ;; esac
+	done
+}
+
 # kconfig DIR SYMBOL: the value of CONFIG_SYMBOL in the kernel tree DIR's .config.
 kconfig() { sed -n "s/^CONFIG_$2=//p" "$1/.config" | tr -d '"'; }
 

@@ -33,8 +33,23 @@ QEMU=${QEMU:-qemu-system-aarch64}
 QEMU_ARGS=${QEMU_ARGS:-}
 TB=${TESTBED_DIR:-$B/testbed}
 
-# qemu_args LINE MODE: the QEMU command line of a cell (one argument per line).
+# qemu_args LINE MODE DIR: the QEMU command line of a cell (one argument per line); a mode
+# with its own machine (s2.machine=M, kernels/modes) gets it from scripts/machine-M.sh,
+# which may write files into the cell's DIR.
 qemu_args() {
+	local line=$1 mode=$2 dir=$3 machine
+	machine=$(mode_arg "$mode" machine)
+	if [ -n "$machine" ]; then
+		local -a std
+		mapfile -t std < <(std_qemu_args "$line" "$mode")
+		"$TOP/scripts/machine-$machine.sh" cmd "$line" "$mode" "$dir" "${std[@]}"
+	else
+		std_qemu_args "$line" "$mode"
+	fi
+}
+
+# std_qemu_args LINE MODE: the standard testbed machine's command line.
+std_qemu_args() {
 	local line=$1 mode=$2 append
 	load_mode "$mode"
 	load_line "$line" # BOOT_ARGS: the line's own kernel arguments (debug kernels)
@@ -66,7 +81,7 @@ run_cell() {
 	local -a cmd
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	mapfile -t cmd < <(qemu_args "$line" "$mode")
+	mapfile -t cmd < <(qemu_args "$line" "$mode" "$dir")
 	if [ ${#cmd[@]} -lt 10 ]; then
 		echo "fail cell/harness cannot build the QEMU command line (see the log above)" >"$dir/results"
 		return
@@ -154,6 +169,12 @@ main() {
 
 	for line in $KERNELS; do
 		"$TOP/scripts/build-initramfs.sh" "$line"
+	done
+	# Cells on their own machine (s2.machine=M): what it needs, once per line and mode.
+	for cell in "${cells[@]}"; do
+		machine=$(mode_arg "${cell#*/}" machine)
+		[ -z "$machine" ] || "$TOP/scripts/machine-$machine.sh" prepare "${cell%/*}" "${cell#*/}" ||
+			die "cell $cell: machine $machine could not be prepared"
 	done
 
 	# Run the cells, JOBS at a time.

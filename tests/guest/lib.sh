@@ -214,7 +214,8 @@ _TR=/sys/kernel/tracing
 s2trace_start() {
 	echo 0 >$_TR/tracing_on
 	[ ! -d $_TR/events/s2kp ] || echo 0 >$_TR/events/s2kp/enable
-	sed -n 's/^\([pr]\):\(s2kp\/[^ ]*\).*/-:\2/p' $_TR/kprobe_events >"$S2_TMP/kp.del"
+	# "r<maxactive>:" for return probes (the kernel fills maxactive in)
+	sed -n 's/^[pr][0-9]*:\(s2kp\/[^ ]*\).*/-:\1/p' $_TR/kprobe_events >"$S2_TMP/kp.del"
 	[ ! -s "$S2_TMP/kp.del" ] || while read -r _l; do echo "$_l" >>$_TR/kprobe_events; done <"$S2_TMP/kp.del"
 	_a='pgt=$arg1 ipa=$arg2 size=$arg3 phys=$arg4 prot=$arg5'
 	{
