@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
+#include <asm/cpufeature.h>
 
 #include <kvm_s2stat/format.h>
 
@@ -84,7 +85,8 @@ static int s2_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "kvm_mode %s\n", s2_hooks_kvm_mode());
 	seq_printf(m, "map_hook %s\n", s2_tables_walkable() ? "ftrace" : s2_hooks_ret);
 	seq_printf(m, "discovery %s\n", s2_discovery);
-	seq_printf(m, "cacheable_pfnmap %s\n", s2_attrib_cacheable_pfnmap());
+	seq_printf(m, "cacheable_pfnmap %s\ndic %d\n", s2_attrib_cacheable_pfnmap(),
+		   cpus_have_final_cap(ARM64_HAS_CACHE_DIC));
 	seq_printf(m, "vms %d\n", vms);
 	seq_printf(m, "vms_seen %lld\nvms_gone %lld\n", atomic64_read(&s2_stats.vms_seen),
 		   atomic64_read(&s2_stats.vms_gone));

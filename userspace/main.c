@@ -705,6 +705,17 @@ static int check_results(const struct opts *o, const struct s2_report *r)
 			rc = S2_EXIT_VERIFY;
 		}
 	}
+	if (r->has_expect && r->exp.attr == S2_ATTR_NORMAL && !o->json &&
+	    s->stats.cacheable_pfnmap[0] && strcmp(s->stats.cacheable_pfnmap, "supported"))
+		fprintf(stderr, "kvm-s2stat: note: this host cannot map cacheable device memory "
+			"NORMAL at stage 2 (cacheable_pfnmap %s): %s\n", s->stats.cacheable_pfnmap,
+			!strcmp(s->stats.cacheable_pfnmap, "kernel") ?
+			"Linux < 6.17 maps it DEVICE_nGnRE or NORMAL_NC" :
+			!strcmp(s->stats.cacheable_pfnmap, "no-dic") ?
+			"the CPU lacks DIC (CTR_EL0.DIC), so KVM refuses memslots over cacheable "
+			"PFNMAP memory (6.17+ needs FWB and DIC)" :
+			"the CPU lacks FEAT_S2FWB (and maybe DIC), so KVM refuses memslots over "
+			"cacheable PFNMAP memory (6.17+ needs FWB and DIC)");
 	if (r->has_expect && rc == S2_EXIT_OK) {
 		const struct s2_expect_result *e = &r->exp;
 		const char *an = s2_attr_name((unsigned int)e->attr);

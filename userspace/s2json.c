@@ -271,6 +271,8 @@ static void jw_module(struct jw *w, const struct s2_snapshot *s)
 	jw_str(w, "discovery", s->stats.discovery);
 	if (s->stats.map_hook[0])
 		jw_str(w, "map_hook", s->stats.map_hook);
+	if (s->stats.cacheable_pfnmap[0])
+		jw_str(w, "cacheable_pfnmap", s->stats.cacheable_pfnmap);
 	jw_open(w, "stats", '{');
 	for (size_t i = 0; i < S2_STAT_NR; i++)
 		if (s->stats.has[i])

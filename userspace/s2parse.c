@@ -587,6 +587,8 @@ static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs, bool st
 static const char *const kvm_modes[] = { "vhe", "nvhe", "protected", NULL };
 static const char *const discoveries[] = { "kvm-debugfs", "on-fault", NULL };
 static const char *const map_hooks[] = { "kretprobe", "fprobe", "ftrace", NULL };
+static const char *const cacheable_pfnmaps[] = { "supported", "no-fwb", "no-dic", "no-fwb-dic",
+						"kernel", NULL };
 static const char *const states[] = { S2_STATE_EXACT, S2_STATE_INEXACT, S2_STATE_UNWALKABLE,
 				       NULL };
 static const char *const founds[] = { "fault", "load", NULL };
@@ -596,9 +598,9 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 		   struct s2_err *err)
 {
 	struct lx lx = { buf, buf + len, path, 0, err, 0 };
-	struct kv_spec specs[8 + S2_STAT_NR];
-	int mode, disc, hook = 0;
-	size_t i, n = 0, hook_spec, first_stat;
+	struct kv_spec specs[10 + S2_STAT_NR];
+	int mode, disc, hook = 0, cpf = 0;
+	size_t i, n = 0, hook_spec, cpf_spec, dic_spec, first_stat;
 
 	memset(out, 0, sizeof(*out));
 	memset(specs, 0, sizeof(specs));
@@ -613,6 +615,11 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 	specs[n++] = (struct kv_spec){ "discovery", KV_ENUM, &disc, 0, discoveries, 0, false };
 	hook_spec = n;	/* added after 0.1.0 */
 	specs[n++] = (struct kv_spec){ "map_hook", KV_ENUM, &hook, 0, map_hooks, 0, true };
+	cpf_spec = n;	/* added in 0.2.0 */
+	specs[n++] = (struct kv_spec){ "cacheable_pfnmap", KV_ENUM, &cpf, 0, cacheable_pfnmaps, 0,
+				       true };
+	dic_spec = n;
+	specs[n++] = (struct kv_spec){ "dic", KV_BOOL, &out->dic, 0, NULL, 0, true };
 	first_stat = n;
 	for (i = 0; i < S2_STAT_NR; i++)
 		specs[n++] = (struct kv_spec){ s2_stat_names[i], KV_U64, &out->val[i], 0, NULL, 0,
@@ -625,6 +632,10 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 	snprintf(out->kvm_mode, sizeof(out->kvm_mode), "%s", kvm_modes[mode]);
 	if (specs[hook_spec].line)
 		snprintf(out->map_hook, sizeof(out->map_hook), "%s", map_hooks[hook]);
+	if (specs[cpf_spec].line)
+		snprintf(out->cacheable_pfnmap, sizeof(out->cacheable_pfnmap), "%s",
+			 cacheable_pfnmaps[cpf]);
+	out->has_dic = specs[dic_spec].line != 0;
 	snprintf(out->discovery, sizeof(out->discovery), "%s", discoveries[disc]);
 	out->page_shift = out->page_size == 4096 ? 12 : out->page_size == 16384 ? 14 : 16;
 	return 0;

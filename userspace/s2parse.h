@@ -74,6 +74,8 @@ struct s2_stats {
 	char kvm_mode[16];	/* vhe, nvhe, protected */
 	char discovery[16];	/* kvm-debugfs, on-fault */
 	char map_hook[16];	/* ftrace, kretprobe, fprobe; "" from modules that do not say */
+	char cacheable_pfnmap[16];	/* supported, no-fwb, no-dic, no-fwb-dic, kernel; or "" */
+	bool has_dic, dic;	/* the CPU has CTR_EL0.DIC (0.2.0+) */
 	uint64_t page_size;
 	unsigned int page_shift;
 	bool fwb, lpa2;
