@@ -25,6 +25,7 @@ if [ "$kv" -ge 6014 ]; then hook=fprobe; else hook=kretprobe; fi
 t_eq stats-map-hook "$(stats_v map_hook)" "$hook"
 t_eq stats-vfio-bars "$(stats_v vfio_bars)" 3		# ivshmem BAR0+BAR2, edu BAR0
 
+t_run obs-start obs_start || exit 1
 # shellcheck disable=SC2046
 vmm_start A $(std_slots) || { t_fail vmm-start "$(cat "$S2_TMP/vmm.A/err")"; exit 1; }
 vm=$A_VMS
@@ -45,8 +46,10 @@ if [ "$PKVM_REFUSES" = 1 ]; then
 	t_eq stats-failed "$(stats_v probe_map_failed)" 3
 	t_eq verify-unavailable "$(awk '$1 == "result" { print $2 }' "$S2_DFS/$vm/verify")" unavailable
 	t_eq table-unavailable "$(tail -n1 "$S2_DFS/$vm/table")" "result unavailable"
+	obs_check refused "$A_PID"
 	t_run vmm-stop vmm_stop A
 	t_run vm-dir-removed wait_gone "$vm"
+	obs_check gone
 	wait_idle
 t_eq live-objects-idle "$(stats_v live_objects)" 0
 	t_run unload mod_unload
@@ -68,6 +71,7 @@ t_eq status-other-bytes "$(st "$vm" other_bytes)" $((E1K_PAGES * PS))
 t_eq status-ranges "$(st "$vm" ranges)" 3
 t_eq status-leaves "$(st "$vm" page_leaves)/$(st "$vm" block_leaves)" "$((32 + E1K_PAGES))/0"
 t_eq status-found "$(st "$vm" found)" fault
+obs_check touched "$A_PID"
 
 maps "$vm" >"$S2_TMP/maps"
 {
@@ -102,9 +106,11 @@ done
 t_run resync-accepts-1 sh -c "echo 1 >$S2_DFS/$vm/resync"
 counts_eq counts-after-resync "$vm" 32 "$E1K_PAGES"
 verify_ok verify-after-resync "$vm"
+obs_check after-resync "$A_PID"
 
 t_run vmm-stop vmm_stop A
 t_run vm-dir-removed wait_gone "$vm"
+obs_check gone
 wait_idle
 t_eq live-objects-idle "$(stats_v live_objects)" 0
 t_run unload mod_unload

@@ -6,6 +6,9 @@
 # slot 2 edu BAR0 (vfio, MMIO), slot 3 e1000e resource0 (no driver: "other" device memory).
 # Expected attributes: Linux <= 6.8 maps vfio BARs DEVICE_nGnRE, 6.9+ NORMAL_NC; sysfs
 # resource mappings are DEVICE_nGnRE everywhere.
+# Also sources observer.sh: obs_start / obs_check compare the module and the CLI with an
+# observer that shares no code with them (tracefs kprobe events on the stage-2 API).
+. "${0%/*}/observer.sh"
 
 PS=$S2_PAGE_SIZE
 G_RAM=0x40000000 G_IVS=0x10000000 G_EDU=0x20000000 G_E1K=0x30000000
