@@ -11,6 +11,7 @@ skip_if_pkvm_refuses
 if [ "$S2_MODE" = vhe ]; then FLAPS=300; else FLAPS=100; fi
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1
+t_run obs-start obs_start || exit 1
 
 vmm_start A --vcpus 2 $(std_slots) || exit 1
 vm=$A_VMS
@@ -21,6 +22,7 @@ counts_eq same-pages-counts "$vm" 320 0
 t_eq same-pages-ranges "$(nmaps "$vm")" 2
 t_eq same-pages-leaves "$(st "$vm" page_leaves)" 320
 verify_ok same-pages-verify "$vm"
+obs_check same-pages "$A_PID"
 t_run same-pages-data vmm_cmd A "check 1 0-255"
 
 # Unmap (memslot delete) racing with maps (vCPU faults on the same slot).
@@ -28,6 +30,7 @@ t_run flap vmm_cmd A "flap 2 0-63 $FLAPS"
 counts_eq flap-counts "$vm" 320 0
 verify_ok flap-verify "$vm"
 t_eq flap-drops "$(sum "$vm" drops)" 0
+obs_check flap "$A_PID"
 
 # A VM destroyed while its mappings file is read: the open file holds the VM (KVM defers
 # the destruction), the read completes, the directory goes once the file is closed.
@@ -39,17 +42,20 @@ rest=$(cat <&5 | wc -l | tr -d ' ')
 t_eq read-completes "$rest" 2
 exec 5<&-
 t_run dir-gone-after-close wait_gone "$vm"
+obs_check destroyed "$A_PID"
 t_run stop vmm_stop A
 
 # The same with the whole VMM process exiting while a verify report is held open.
 vmm_start B $(std_slots) || exit 1
 t_run b-touch vmm_cmd B "touch 1 0-7 w"
 wait_vm "$B_VMS"
+obs_check b "$B_PID"
 exec 6<"$S2_DFS/$B_VMS/verify"
 t_run b-exit vmm_stop B
 t_eq b-verify-readable "$(awk '$1 == "result" { print $2 }' <&6)" ok
 exec 6<&-
 t_run b-gone wait_gone "$B_VMS"
+obs_check gone
 wait_idle
 t_eq live-objects "$(stats_v live_objects)" 0
 t_run unload mod_unload

@@ -12,9 +12,13 @@
 #   kvm_pgtable_stage2_destroy(pgt) / _destroy_pgd(pgt) (6.19+): the table is gone
 #   kvm_pgtable_stage2_split(pgt, ipa, size) (6.5+): blocks become page leaves
 #   and the pkvm_pgtable_stage2_* twins where they exist (6.14+, protected mode).
-# The events are streamed from trace_pipe to a file from obs_start on, so nothing wraps;
-# every comparison first checks that no event was lost (ring-buffer overrun/dropped
-# counters, kprobe misses, the reader still running): a loss fails the comparison.
+# The instance's ring buffer does not overwrite (options/overwrite 0, 8 MiB per CPU): when
+# it is full, new events are dropped and counted, never old ones lost unseen.  Every
+# comparison drains it through trace_pipe into a file, up to a marker it writes first, and
+# checks that nothing was lost: no dropped or overrun event, no kprobe miss, and as many
+# lines in the file as events the buffer says were read.  (Not a reader streaming all the
+# time: it would be woken for nearly every event, which made 40-churn ten times slower
+# under emulation.)
 #
 # Reduction (awk), per page table (pgt pointer; a destroy resets it, pointers get reused):
 # a map entry is paired with the next return of the same task and applied only when it
@@ -59,24 +63,24 @@ _OE='obs_map obs_mapret obs_pmap obs_pmapret obs_unmap obs_punmap obs_destroy ob
 # _obs_events: the kprobe events (one per line); the first three are required.
 # shellcheck disable=SC2016 # $argN/$retval are kprobe fetch arguments
 _obs_events() {
-	_a='pgt=$arg1 ipa=$arg2 size=$arg3 phys=$arg4 prot=$arg5'
+	# Decimal numbers (:u64): awk reads them as they are (exact below 2^53), no hex parsing.
+	_a='pgt=$arg1 ipa=$arg2:u64 size=$arg3:u64 phys=$arg4:u64 prot=$arg5:u64'
 	echo "p:s2obs/obs_map kvm_pgtable_stage2_map $_a"
 	echo 'r:s2obs/obs_mapret kvm_pgtable_stage2_map ret=$retval:s32'
-	echo 'p:s2obs/obs_unmap kvm_pgtable_stage2_unmap pgt=$arg1 ipa=$arg2 size=$arg3'
+	echo 'p:s2obs/obs_unmap kvm_pgtable_stage2_unmap pgt=$arg1 ipa=$arg2:u64 size=$arg3:u64'
 	echo 'p:s2obs/obs_destroy kvm_pgtable_stage2_destroy pgt=$arg1'
 	echo 'p:s2obs/obs_destroypgd kvm_pgtable_stage2_destroy_pgd pgt=$arg1'
-	echo 'p:s2obs/obs_split kvm_pgtable_stage2_split pgt=$arg1 ipa=$arg2 size=$arg3'
+	echo 'p:s2obs/obs_split kvm_pgtable_stage2_split pgt=$arg1 ipa=$arg2:u64 size=$arg3:u64'
 	echo "p:s2obs/obs_pmap pkvm_pgtable_stage2_map $_a"
 	echo 'r:s2obs/obs_pmapret pkvm_pgtable_stage2_map ret=$retval:s32'
-	echo 'p:s2obs/obs_punmap pkvm_pgtable_stage2_unmap pgt=$arg1 ipa=$arg2 size=$arg3'
+	echo 'p:s2obs/obs_punmap pkvm_pgtable_stage2_unmap pgt=$arg1 ipa=$arg2:u64 size=$arg3:u64'
 	echo 'p:s2obs/obs_pdestroy pkvm_pgtable_stage2_destroy pgt=$arg1'
 	echo 'p:s2obs/obs_pdestroypgd pkvm_pgtable_stage2_destroy_pgd pgt=$arg1'
-	echo 'p:s2obs/obs_psplit pkvm_pgtable_stage2_split pgt=$arg1 ipa=$arg2 size=$arg3'
+	echo 'p:s2obs/obs_psplit pkvm_pgtable_stage2_split pgt=$arg1 ipa=$arg2:u64 size=$arg3:u64'
 }
 
 # _obs_clear: remove our instance and events (idempotent).
 _obs_clear() {
-	[ ! -f "$S2_TMP/obs/reader" ] || { kill "$(cat "$S2_TMP/obs/reader")" 2>/dev/null; rm -f "$S2_TMP/obs/reader"; }
 	if [ -d $_OI ]; then
 		echo 0 >$_OI/tracing_on
 		[ ! -d $_OI/events/s2obs ] || echo 0 >$_OI/events/s2obs/enable
@@ -108,7 +112,8 @@ obs_start() {
 	echo 0 >$_OI/tracing_on
 	# A counter, not a clock: events of different CPUs come out in their true order.
 	echo counter >$_OI/trace_clock || return 1
-	echo 2048 >$_OI/buffer_size_kb
+	echo 0 >$_OI/options/overwrite || return 1
+	echo 8192 >$_OI/buffer_size_kb || return 1
 	_n=0
 	_obs_events >"$_od/events"
 	while read -r _l; do
@@ -122,10 +127,7 @@ obs_start() {
 	grep -qE 'obs_(p?destroy|p?destroypgd) ' "$_od/added" ||
 		{ echo "obs_start: no stage-2 table teardown to probe" >&2; return 1; }
 	echo 1 >$_OI/events/s2obs/enable || return 1
-	echo >$_OI/trace
 	: >"$_od/stream"
-	cat $_OI/trace_pipe >>"$_od/stream" 2>"$_od/reader.err" &
-	echo $! >"$_od/reader"
 	echo 0 >"$_od/consumed"
 	: >"$_od/state"
 	echo 0 >"$_od/seq"
@@ -135,27 +137,24 @@ obs_start() {
 obs_stop() { _obs_clear; }
 
 # _obs_sync: every event so far is in the stream file, and none was lost.  Prints the
-# reason and returns 1 otherwise.
+# marker it used, or the reason and returns 1.
 _obs_sync() {
 	_od=$S2_TMP/obs
-	[ -f "$_od/reader" ] || { echo "observer not started (obs_start)"; return 1; }
-	_rp=$(cat "$_od/reader")
+	[ -f "$_od/seq" ] || { echo "observer not started (obs_start)"; return 1; }
 	_s=$(($(cat "$_od/seq") + 1))
 	echo $_s >"$_od/seq"
 	_mk="s2obs-sync-$_s"
 	echo "$_mk" >$_OI/trace_marker
-	_i=0
-	_c=$(cat "$_od/consumed")
-	while ! tail -n +$((_c + 1)) "$_od/stream" | grep -qF "$_mk"; do
-		kill -0 "$_rp" 2>/dev/null || { echo "the trace_pipe reader died: $(cat "$_od/reader.err")"; return 1; }
-		[ $_i -lt 200 ] || { echo "marker $_mk not in the stream after 10 s"; return 1; }
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	_lost=$(for _f in $_OI/per_cpu/cpu*/stats; do
+	# Drain up to the marker (the last event: nothing maps or unmaps while we compare).
+	timeout 60 awk -v m="$_mk" '{ print } $NF == m { exit }' <$_OI/trace_pipe >>"$_od/stream"
+	tail -n 1 "$_od/stream" | grep -q " $_mk\$" || { echo "marker $_mk not drained from trace_pipe within 60 s"; return 1; }
+	_lost=$(for _f in "$_OI"/per_cpu/cpu*/stats; do
 		awk -v f="${_f#"$_OI"/}" '/^(overrun|commit overrun|dropped events):/ && $NF != 0 { printf "%s %s; ", f, $0 }' "$_f"
 	done)
 	_lost="$_lost$(awk -v e=" $_OE " 'index(e, " " $1 " ") && $3 != 0 { printf "kprobe %s missed %s; ", $1, $3 }' $_OT/kprobe_profile)"
+	_rd=$(cat "$_OI"/per_cpu/cpu*/stats | awk '/^read events:/ { n += $NF } END { print n + 0 }')
+	_ln=$(wc -l <"$_od/stream" | tr -d ' ')
+	[ "$_rd" = "$_ln" ] || _lost="$_lost the buffer gave $_rd events, the file has $_ln lines;"
 	[ -z "$_lost" ] || { echo "events lost: $_lost"; return 1; }
 	echo "$_mk"
 }
@@ -164,10 +163,23 @@ _obs_sync() {
 _obs_reduce() {
 	_od=$S2_TMP/obs
 	_c=$(cat "$_od/consumed")
-	# shellcheck disable=SC2086 # two numbers
+	# shellcheck disable=SC2046 # two numbers
 	set -- "$1" $(cat "$_od/prot")
-	tail -n +$((_c + 1)) "$_od/stream" | awk -v mark="$1" -v DEVB="$2" -v NCB="$3" -v PS="$S2_PAGE_SIZE" \
-		-v ramf="$_od/ram" -v statef="$_od/state" -v outf="$_od/state.new" -v cf="$_od/consumed.add" '
+	# sed (compiled regexes) turns each event into "<event> <task> <tgid> <values...>" and
+	# each marker into "mark <text>": awk loops and regexes are slow under emulation.
+	# "<comm>-<pid> (<tgid>) [<cpu>] <flags> <ts>: <event>: (<where>) k=v..."; a comm may
+	# hold spaces and dashes, the tgid is padded.
+	_n=$(wc -l <"$_od/stream" | tr -d ' ')
+	# Other lines become "x".
+	tail -n +$((_c + 1)) "$_od/stream" | sed -E '
+		/ tracing_mark_write: /{ s/^.* tracing_mark_write: /mark /; b; }
+		s/^.*-([0-9]+) +\( *([0-9-]+)\) +\[[0-9]+\] +[^ ]+ +[0-9]+: (obs_[a-z]+): \([^)]*\) /\3 \1 \2 /
+		t ok
+		s/.*/x/
+		b
+		:ok
+		s/ [a-z]+=/ /g' | awk -v mark="$1" -v DEVB="$2" -v NCB="$3" -v PS="$S2_PAGE_SIZE" \
+		-v ramf="$_od/ram" -v statef="$_od/state" -v outf="$_od/state.new" '
 	function hex(s,  v, i, c) {
 		s = tolower(s); sub(/^0x/, "", s); v = 0
 		for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); if (!c) break; v = v * 16 + c - 1 }
@@ -238,55 +250,60 @@ _obs_reduce() {
 			if (f[1] == "L") put(f[2], f[3], f[4] " " f[5] " " f[6] " " f[7])
 			else if (f[1] == "O") owner[f[2]] = f[3]
 			else if (f[1] == "F") failed[f[2], f[3]] = f[4]
-			else if (f[1] == "P") pend[f[2]] = f[3] " " f[4] " " f[5] " " f[6] " " f[7] " " f[8]
+			else if (f[1] == "P") pend[f[2]] = f[3] " " f[4] " " f[5] " " f[6] " " f[7]
 		}
 	}
-	{
-		lines++
-		if (!match($0, / \[[0-9]+\] /)) next
-		pre = substr($0, 1, RSTART - 1); rest = substr($0, RSTART + RLENGTH)
-		tg = "?"; if (match(pre, /\( *[0-9]+\) *$/)) { tg = substr(pre, RSTART + 1); gsub(/[^0-9]/, "", tg); pre = substr(pre, 1, RSTART - 1) }
-		sub(/ +$/, "", pre); task = pre; sub(/^.*-/, "", task)
-		n = split(rest, f, " "); ev = f[3]; sub(/:$/, "", ev)
-		if (ev == "tracing_mark_write") { if (f[4] == mark) { found = 1; exit } next }
-		delete a
-		for (i = 4; i <= n; i++) if ((j = index(f[i], "=")) > 1) a[substr(f[i], 1, j - 1)] = substr(f[i], j + 1)
-		if (ev == "obs_map" || ev == "obs_pmap") {
-			if (!(a["pgt"] in owner)) owner[a["pgt"]] = tg
-			pend[task] = a["pgt"] " " d(hex(a["ipa"])) " " d(hex(a["size"])) " " d(hex(a["phys"])) " " d(hex(a["prot"])) " " tg
-		} else if (ev == "obs_mapret" || ev == "obs_pmapret") {
-			if (!(task in pend)) next
-			split(pend[task], p, " "); delete pend[task]
-			map(p[1], p[2] + 0, p[3] + 0, p[4] + 0, p[5] + 0, a["ret"] + 0)
-		} else if (ev == "obs_unmap" || ev == "obs_punmap") remove(a["pgt"], hex(a["ipa"]), hex(a["size"]))
-		else if (ev == "obs_split" || ev == "obs_psplit") split_blocks(a["pgt"], hex(a["ipa"]), hex(a["size"]))
-		else if (ev ~ /^obs_p?destroy/) destroy(a["pgt"])
+	$1 == "mark" { if ($2 == mark) { found = 1; exit } next }
+	$1 == "x" { next }
+	$1 == "obs_map" || $1 == "obs_pmap" {
+		# task tgid pgt ipa size phys prot
+		if (!($4 in owner)) owner[$4] = $3
+		pend[$2] = $4 " " $5 " " $6 " " $7 " " $8
+		next
 	}
+	$1 == "obs_mapret" || $1 == "obs_pmapret" {
+		if (!($2 in pend)) next
+		split(pend[$2], p, " "); delete pend[$2]
+		map(p[1], p[2] + 0, p[3] + 0, p[4] + 0, p[5] + 0, $4 + 0)
+		next
+	}
+	$1 == "obs_unmap" || $1 == "obs_punmap" { remove($4, $5 + 0, $6 + 0); next }
+	$1 == "obs_split" || $1 == "obs_psplit" { split_blocks($4, $5 + 0, $6 + 0); next }
+	$1 == "obs_destroy" || $1 == "obs_destroypgd" || $1 == "obs_pdestroy" || $1 == "obs_pdestroypgd" { destroy($4) }
 	END {
 		if (!found) { print "marker " mark " not found" > "/dev/stderr"; exit 1 }
 		for (k in leaf) { split(k, kk, SUBSEP); print "L", kk[1], kk[2], leaf[k] > outf }
 		for (k in owner) print "O", k, owner[k] > outf
 		for (k in failed) { split(k, kk, SUBSEP); print "F", kk[1], kk[2], failed[k] > outf }
 		for (k in pend) print "P", k, pend[k] > outf
-		print lines > cf
 	}' || return 1
 	touch "$_od/state.new"
 	mv "$_od/state.new" "$_od/state"
-	echo $((_c + $(cat "$_od/consumed.add"))) >"$_od/consumed"
+	# _obs_sync left the marker as the stream's last line.
+	echo "$_n" >"$_od/consumed"
 }
 
-# _obs_bars: the memory BARs of every PCI device: start end bdf bar class (decimal).
+# _obs_bars: the memory BARs of every PCI device: start end bdf bar class (decimal).  One
+# ls and one awk (process start-up is what costs under emulation).
 _obs_bars() {
-	for _dv in /sys/bus/pci/devices/*; do
-		_dr=$(basename "$(readlink "$_dv/driver" 2>/dev/null)" 2>/dev/null)
-		case $_dr in *vfio*) _cl=vfio ;; *) _cl=other ;; esac
-		awk -v bdf="${_dv##*/}" -v cl="$_cl" '
-		function hex(s,  v, i, c) { s = tolower(s); sub(/^0x/, "", s); v = 0
-			for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); if (!c) break; v = v * 16 + c - 1 }
-			return v }
-		NR <= 6 { s = hex($1); e = hex($2); fl = hex($3)
-			if (s > 0 && int(fl / 512) % 2) printf "%.0f %.0f %s %d %s\n", s, e, bdf, NR - 1, cl }' "$_dv/resource"
-	done
+	# shellcheck disable=SC2012 # sysfs names; ls -l shows the driver links at once
+	ls -l /sys/bus/pci/devices/*/driver 2>/dev/null | awk -v root=/sys/bus/pci/devices '
+	function hex(s,  v, i, c) { s = tolower(s); sub(/^0x/, "", s); v = 0
+		for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); if (!c) break; v = v * 16 + c - 1 }
+		return v }
+	# "... /sys/bus/pci/devices/<bdf>/driver -> ../../../bus/pci/drivers/<name>"
+	$(NF - 1) == "->" { n = split($(NF - 2), p, "/"); k = split($NF, q, "/"); drv[p[n - 1]] = q[k] }
+	END {
+		while (("ls " root) | getline bdf) {
+			cl = drv[bdf] ~ /vfio/ ? "vfio" : "other"; f = root "/" bdf "/resource"; i = 0
+			while ((getline l < f) > 0 && i < 6) {
+				split(l, r, " "); s = hex(r[1]); e = hex(r[2]); fl = hex(r[3])
+				if (s > 0 && int(fl / 512) % 2) printf "%.0f %.0f %s %d %s\n", s, e, bdf, i, cl
+				i++
+			}
+			close(f)
+		}
+	}'
 }
 
 # obs_runs: the observer's canonical state (after a sync; see the header).
