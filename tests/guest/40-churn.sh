@@ -7,7 +7,7 @@
 # live object, memory held back to its idle value, no kernel complaint (dmesg-clean).  The
 # observer agrees with the module and the CLI after every fifth of the lifecycles; every
 # failed read of the reader counts, except ENOENT on a VM that was going away.
-# 1000 lifecycles in the vhe cells of 6.1, 6.12 and 7.3, 200 in the others (time budget).
+# 1000 lifecycles in the vhe cells of the 4 KiB-page lines, 200 in the others (time budget).
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses

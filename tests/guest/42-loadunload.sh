@@ -4,7 +4,7 @@
 # 42-loadunload.sh: insmod/rmmod cycles while a VM faults device pages; after each load the
 # tracked numbers equal a walk (verify: 0 differences), and every tenth cycle (and the last)
 # the faulter pauses and the observer, the module and the CLI must agree (obs-load-cycles).
-# 100 cycles in the vhe cells of 6.1, 6.12 and 7.3, 25 in the others (time budget).
+# 100 cycles in the vhe cells of the 4 KiB-page lines, 25 in the others (time budget).
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
