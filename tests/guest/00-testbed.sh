@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 180
+# s2-timeout: 90
 # 00-testbed.sh: the testbed's self-tests, independent of kvm_s2stat.ko: KVM came up in the
 # requested mode with the CPU's features, the four QEMU devices are there, vfio-pci binds
 # through the SMMUv3, the test VMM maps a VFIO BAR slot (ivshmem BAR2), an MMIO BAR slot

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 90
 # 20-module.sh: kvm_s2stat on the standard VM.  One VM with RAM, a VFIO RAM-backed BAR slot
 # (ivshmem BAR2), a VFIO MMIO BAR slot (edu BAR0) and a non-VFIO device slot (e1000e
 # resource0, no driver); the guest touches 16 pages of each device slot.  6.1 shows 32 VFIO

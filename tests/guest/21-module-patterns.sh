@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 120
 # 21-module-patterns.sh: exact counts for touch patterns, slot deletion and move, VM
 # destruction, and two VMs at once.
 . "${0%/*}/lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 90
 # 22-module-lifecycle.sh: load after the guest faulted (found by walking), unload with VMs
 # running and a debugfs file open, reload, and load-time parameter validation.
 . "${0%/*}/lib.sh"

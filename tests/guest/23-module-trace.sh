@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 200
+# s2-timeout: 90
 # 23-module-trace.sh: the module's trace events (kvm_s2stat:s2_map, s2_unmap, s2_vm_gone),
 # read through tracefs as perf/trace-cmd/bpftrace would: one s2_map per faulted device page.
 . "${0%/*}/lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 200
+# s2-timeout: 90
 # 24-module-blocks.sh: block mappings.  With device slots block-aligned (s2vmm --dev-blocks)
 # KVM maps a vfio BAR with one stage-2 block per touched block where the kernel supports
 # huge PFNMAP (6.12+: 2 MiB at 4 KiB pages, 32 MiB at 16 KiB), pages before; THP-backed RAM

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 90
 # 30-cli.sh: kvm-s2stat on the emulated host.  Its numbers equal the module's for the
 # standard VM (table, JSON, Prometheus, devices); --expect nc passes on 6.9+ and fails on
 # older kernels (DEVICE_nGnRE), --verify passes; documented exit codes for a missing module

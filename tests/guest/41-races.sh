@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 400
+# s2-timeout: 120
 # 41-races.sh: races.  Two vCPUs fault the same device pages at once (KVM's -EAGAIN path
 # must not double-count); memslot deletion (stage-2 unmap) races with guest faults (map);
 # a VM destroyed while its mappings file is being read.

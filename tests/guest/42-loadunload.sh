@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 600
+# s2-timeout: 300
 # 42-loadunload.sh: insmod/rmmod cycles while a VM faults device pages; after each load the
 # tracked numbers equal a walk (verify: 0 differences), and every tenth cycle (and the last)
 # the faulter pauses and the observer, the module and the CLI must agree (obs-load-cycles).

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 90
 # 44-devices.sh: PCI devices unbound from vfio-pci and rebound while the module is loaded;
 # mappings made afterwards are classified by the device's driver at that moment.
 . "${0%/*}/lib.sh"
