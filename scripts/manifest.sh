@@ -23,7 +23,7 @@ MANIFEST=${MANIFEST:-$TOP/tests/expected}
 
 # counts RESULTS: "<script> <passed> <checks>" per script of a results file.
 counts() {
-	awk '$1 ~ /^(pass|fail|skip)$/ { split($2, a, "/"); if (a[1] == "cell") next; c[a[1]]++; if ($1 == "pass") p[a[1]]++ }
+	awk '$1 ~ /^(pass|fail|skip)$/ { split($2, a, "/"); if (a[1] == "cell" || a[1] == "manifest") next; c[a[1]]++; if ($1 == "pass") p[a[1]]++ }
 		END { for (s in c) print s, p[s] + 0, c[s] }' "$1" | sort
 }
 
@@ -52,7 +52,8 @@ gen)
 			for mode in $(line_modes "$line"); do
 				r=$TB/$line-$mode/results
 				[ -f "$r" ] || die "no results for $line/$mode in $TB: run the full 'make testbed' first"
-				! grep -q '^fail ' "$r" || die "$line/$mode has failures: the manifest is made from a green run"
+				! grep '^fail ' "$r" | grep -vq '^fail manifest/' ||
+					die "$line/$mode has failures: the manifest is made from a green run"
 				counts "$r" | while read -r s p c; do echo "$line/$mode $s $p $c"; done
 			done
 		done
