@@ -4,6 +4,7 @@
 # as a Markdown table: one row per cell with its kernel, CPU, mode, counts and time, and
 # per-script results.  Written to OUT (default $B/testbed/matrix.md); `make matrix-doc`
 # refreshes docs/matrix.md from it.
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TB=$B/testbed

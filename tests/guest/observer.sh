@@ -146,6 +146,7 @@ _obs_sync() {
 	_mk="s2obs-sync-$_s"
 	echo "$_mk" >$_OI/trace_marker
 	# Drain up to the marker (the last event: nothing maps or unmaps while we compare).
+	# shellcheck disable=SC2016 # awk fields
 	timeout 60 awk -v m="$_mk" '{ print } $NF == m { exit }' <$_OI/trace_pipe >>"$_od/stream"
 	tail -n 1 "$_od/stream" | grep -q " $_mk\$" || { echo "marker $_mk not drained from trace_pipe within 60 s"; return 1; }
 	_lost=$(for _f in "$_OI"/per_cpu/cpu*/stats; do
