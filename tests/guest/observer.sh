@@ -167,7 +167,9 @@ _obs_reduce() {
 	# shellcheck disable=SC2046 # two numbers
 	set -- "$1" $(cat "$_od/prot")
 	# sed (compiled regexes) turns each event into "<event> <task> <tgid> <values...>" and
-	# each marker into "mark <text>": awk loops and regexes are slow under emulation.
+	# each marker into "mark <text>": awk loops and regexes are slow under emulation.  The
+	# table pointer becomes "t0x...": awk would take "0x..." for a number (busybox reads
+	# hex) and compare two pointers as equal doubles when they differ in the low bits.
 	# "<comm>-<pid> (<tgid>) [<cpu>] <flags> <ts>: <event>: (<where>) k=v..."; a comm may
 	# hold spaces and dashes, the tgid is padded.
 	_n=$(wc -l <"$_od/stream" | tr -d ' ')
@@ -179,7 +181,8 @@ _obs_reduce() {
 		s/.*/x/
 		b
 		:ok
-		s/ [a-z]+=/ /g' | awk -v mark="$1" -v DEVB="$2" -v NCB="$3" -v PS="$S2_PAGE_SIZE" \
+		s/ [a-z]+=/ /g
+		s/^(obs_[a-z]+ [0-9]+ [0-9-]+) 0x/\1 t0x/' | awk -v mark="$1" -v DEVB="$2" -v NCB="$3" -v PS="$S2_PAGE_SIZE" \
 		-v ramf="$_od/ram" -v statef="$_od/state" -v outf="$_od/state.new" '
 	function hex(s,  v, i, c) {
 		s = tolower(s); sub(/^0x/, "", s); v = 0
@@ -464,7 +467,7 @@ _obs_full() {
 			diff -u "$_od/s1" "$_od/s2" | grep '^[-+][LO]' | head -n 6
 			for _pg in $(diff -u "$_od/s1" "$_od/s2" | sed -n 's/^[-+][LOF] \([^ ]*\) .*/\1/p' | sort -u | head -n 3); do
 				echo "last events of $_pg:"
-				grep -F "pgt=$_pg" "$_od/stream" | tail -n 3 | cut -c1-200
+				grep -F "pgt=${_pg#t}" "$_od/stream" | tail -n 3 | cut -c1-200
 			done
 		} >"$_od/full.note"
 	fi
