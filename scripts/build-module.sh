@@ -98,7 +98,8 @@ ccver=$(in_env "$cc" -dumpfullversion)
 	die "refusing to build for $abi (gcc-$kgcc) with $cc $ccver: different compiler major"
 
 stamp=$( {
-	echo "$abi $BUILDENV $ccver $extra"
+	echo "$abi $BUILDENV $ccver $extra break=${S2_BREAK:-}"
+	[ -z "${S2_BREAK:-}" ] || sha256sum "$TOP/tests/break/$S2_BREAK.patch"
 	sha256sum "$0" "$hdr/.config" "$hdr/Module.symvers"
 	tar -C "$TOP" -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
 		Kbuild module include | sha256sum
@@ -112,6 +113,12 @@ log "line $LINE: building kvm_s2stat.ko for $abi with $cc $ccver ($BUILDENV)"
 rm -rf "$mod" "$ko" "$out/.module-stamp"
 mkdir -p "$mod"
 cp -a "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$mod/"
+# S2_BREAK=NAME: a deliberately broken module for proving the tests (tests/break/NAME.patch,
+# applied to the build copy only; never in a normal build).
+if [ -n "${S2_BREAK:-}" ]; then
+	warn "line $LINE: building a deliberately BROKEN module (S2_BREAK=$S2_BREAK)"
+	patch -s -d "$mod" -p1 <"$TOP/tests/break/$S2_BREAK.patch" || die "tests/break/$S2_BREAK.patch does not apply"
+fi
 if ! in_env make -s -j"$(nproc)" -C "$hdr" M="$mod" ARCH=arm64 CROSS_COMPILE="$cross" \
 	KCFLAGS=-Werror ${extra:+"$extra"} modules >"$out/module-build.log" 2>&1; then
 	cat "$out/module-build.log" >&2

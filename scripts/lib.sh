@@ -132,7 +132,7 @@ load_line() {
 	[ -f "$conf" ] || conf=$TOP/kernels/debug/$1.conf
 	[ -f "$conf" ] || die "unknown kernel line '$1' (have: $(all_lines))"
 	LINE=$1
-	MODES_DEFAULT='' SOURCE='' BOOT_ARGS=''
+	MODES_DEFAULT='' SOURCE='' BOOT_ARGS='' SUITES='' ABI_RE=''
 	# shellcheck source=/dev/null
 	. "$conf"
 }

@@ -8,16 +8,24 @@
 #   MODES     boot modes for every listed line (default: each line's MODES_DEFAULT)
 #   TESTS     in-guest script globs, space or comma separated (default: all)
 #   JOBS      cells booted at once (default: nproc; see docs/testbed.md)
-#   CELL_TIMEOUT  seconds before a cell's QEMU is killed (default 600)
+#   CELL_TIMEOUT  seconds before a cell's QEMU is killed (default: derived per cell from the
+#                 selected scripts' "# s2-timeout:" values, see cell_budget)
 #   BOOT_TIMEOUT  seconds for the kernel to reach /init before QEMU is killed (default 180)
 #   KERNEL_ARGS   extra kernel command line
 #   QEMU_ARGS     extra QEMU arguments (split on spaces), e.g. '-icount shift=0,sleep=off'
 #   TESTBED_DIR   where the cells' files go (default $B/testbed; `make bench` uses $B/bench)
 #   DEBUG_SHELL=1 one cell only, interactive: the console is this terminal and the guest
 #                 opens a shell after the tests
+#   MANIFEST      the expected counts (default tests/expected; see scripts/manifest.sh)
+#   CHECK_RESULTS files of "pass|fail NAME [REASON]" lines from outside the testbed (make
+#                 check: the demo) counted in the summary
 # Per cell: $TESTBED_DIR/<line>-<mode>/{console.log,qemu.cmd,qemu.err,results}.
-# The last line of output is "N passed, N failed" (skips on the line before); the exit
-# status is non-zero when anything failed.
+# Before booting, each line's kernel is fetched and the module built for it: a line whose
+# kernel cannot be fetched or whose module does not build is not booted and fails with one
+# line naming the kernel and the first error.  After the run every cell is compared with
+# the manifest (missing cells, scripts and checks fail).  The last line of output is
+# "N passed, N failed" (skips on the line before); the exit status is non-zero when
+# anything failed.
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -25,7 +33,7 @@ KERNELS=${KERNELS:-$(all_lines)}
 MODES=${MODES:-}
 TESTS=$(echo "${TESTS:-}" | tr ' ' ,)
 JOBS=${JOBS:-$(nproc)}
-CELL_TIMEOUT=${CELL_TIMEOUT:-600}
+CELL_TIMEOUT=${CELL_TIMEOUT:-}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
 KERNEL_ARGS=${KERNEL_ARGS:-}
 DEBUG_SHELL=${DEBUG_SHELL:-0}
@@ -53,13 +61,14 @@ std_qemu_args() {
 	local line=$1 mode=$2 append
 	load_mode "$mode"
 	load_line "$line" # BOOT_ARGS: the line's own kernel arguments (debug kernels)
-	append="console=ttyAMA0 rdinit=/init panic=-1 s2.mode=$mode ${BOOT_ARGS:-}"
+	# log_buf_len: the boot log is still whole when /init starts capturing /dev/kmsg.
+	append="console=ttyAMA0 rdinit=/init panic=-1 log_buf_len=4M s2.mode=$mode ${BOOT_ARGS:-}"
 	[ -z "$TESTS" ] || append="$append s2.tests=$TESTS"
 	[ "$DEBUG_SHELL" != 1 ] || append="$append s2.shell=1"
 	append="$append $MODE_ARGS $KERNEL_ARGS"
 	printf '%s\n' "$QEMU" \
 		-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu "$MODE_CPU" \
-		-smp 2 -m 2G -nographic -no-reboot \
+		-smp 2 -m 2G -nographic -no-reboot -nic none \
 		-kernel "$KROOT/$line/vmlinuz" -initrd "$B/$line/initramfs.cpio.gz" \
 		-append "$(echo "$append" | tr -s ' ' | sed 's/ $//')" \
 		-object memory-backend-ram,id=shm0,size=256M \
@@ -73,14 +82,55 @@ std_qemu_args() {
 	[ -z "$QEMU_ARGS" ] || printf '%s\n' $QEMU_ARGS
 }
 
+# The selected in-guest scripts (TESTS, as tests/guest/init selects them).
+selected_scripts() {
+	local f n p
+	for f in "$TOP"/tests/guest/[0-9][0-9]-*.sh; do
+		n=${f##*/}
+		n=${n%.sh}
+		if [ -n "$TESTS" ]; then
+			for p in ${TESTS//,/ }; do
+				# shellcheck disable=SC2254 # globs
+				case $n in $p | $p.sh) echo "$f"; break ;; esac
+			done
+		else
+			echo "$f"
+		fi
+	done
+}
+
+# cell_budget LINE: seconds a cell of LINE may take: boot (BOOT_TIMEOUT at most... but a
+# normal boot is 60 s at most under load), then every selected script's timeout (its
+# "# s2-timeout: N", else s2.timeout= or 120, times s2.timeout_scale) plus 20 s for the
+# reset and checks after it, plus 60 s for init's own checks and the power-off.  A hung
+# script is killed by its timeout and fails as that script; the cell's limit is only
+# reached when the guest itself hangs.
+cell_budget() {
+	local t def=120 scale=1 w sum=120 f
+	load_line "$1"
+	for w in ${BOOT_ARGS:-} $KERNEL_ARGS; do
+		case $w in s2.timeout=*) def=${w#*=} ;; s2.timeout_scale=*) scale=${w#*=} ;; esac
+	done
+	while read -r f; do
+		t=$(sed -n '1,10s/^# s2-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n1)
+		sum=$((sum + ${t:-$def} * scale + 20))
+	done < <(selected_scripts)
+	echo "$sum"
+}
+
 # run_cell LINE MODE: boot one cell and write its results file:
 #   pass|fail|skip NAME [REASON]     one per test, plus cell-level failures
 #   time BOOT TESTS WALL             seconds to /init, in the guest's tests, on the host
 run_cell() {
-	local line=$1 mode=$2 dir=$TB/$1-$2 rc t0 t1
+	local line=$1 mode=$2 dir=$TB/$1-$2 rc t0 t1 limit
 	local -a cmd
 	rm -rf "$dir"
 	mkdir -p "$dir"
+	if [ -n "${LINE_FAIL[$line]:-}" ]; then
+		echo "fail cell/kernel ${LINE_FAIL[$line]}" >"$dir/results"
+		return
+	fi
+	limit=${CELL_TIMEOUT:-$(cell_budget "$line")}
 	mapfile -t cmd < <(qemu_args "$line" "$mode" "$dir")
 	if [ ${#cmd[@]} -lt 10 ]; then
 		echo "fail cell/harness cannot build the QEMU command line (see the log above)" >"$dir/results"
@@ -94,7 +144,7 @@ run_cell() {
 		rc=${PIPESTATUS[0]}
 	else
 		rc=0
-		timeout -k 5 "$CELL_TIMEOUT" "${cmd[@]}" </dev/null >"$dir/console.log" 2>"$dir/qemu.err" &
+		timeout -k 5 "$limit" "${cmd[@]}" </dev/null >"$dir/console.log" 2>"$dir/qemu.err" &
 		local qpid=$! i=0
 		# Boot watchdog: a kernel that has not reached /init after BOOT_TIMEOUT s is hung.
 		while kill -0 "$qpid" 2>/dev/null && ! grep -q '^KTAP version 1' "$dir/console.log"; do
@@ -110,7 +160,7 @@ run_cell() {
 	fi
 	t1=$(date +%s.%N)
 	[ ! -f "$dir/boot-timeout" ] || rc=boot
-	tr -d '\r' <"$dir/console.log" | awk -v rc="$rc" -v limit="$CELL_TIMEOUT" -v blimit="$BOOT_TIMEOUT" \
+	tr -d '\r' <"$dir/console.log" | awk -v rc="$rc" -v limit="$limit" -v blimit="$BOOT_TIMEOUT" \
 		-v wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
 		-v qerr="$(head -n1 "$dir/qemu.err")" '
 	function flush_diag() { d = "" }
@@ -137,11 +187,17 @@ run_cell() {
 	/Kernel panic - not syncing|Internal error: |kernel BUG at|Unable to handle kernel/ {
 		if (!crash) crash = $0
 	}
+	# Kernel lines on the console (errors and worse; the guest checks its whole log itself).
+	/^\[ *[0-9]+\.[0-9]+\] / && /WARNING:|BUG:|Oops|Call trace|lockdep|KASAN|kmemleak|sleeping function/ &&
+		!/kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread)|RCU lockdep checking is enabled/ {
+		if (!bad) bad = $0
+	}
 	END {
 		if (rc == "boot") print "fail cell/boot-timeout", "/init not reached after " blimit " s: QEMU killed"
 		else if (rc == 124 || rc == 137) print "fail cell/timeout", "QEMU killed after " limit " s"
 		else if (rc != 0) print "fail cell/qemu", "QEMU exited " rc (qerr != "" ? ": " qerr : "")
 		if (crash != "") { sub(/^\[ *[0-9.]+\] /, "", crash); print "fail cell/kernel-crash", crash }
+		else if (bad != "") { sub(/^\[ *[0-9.]+\] /, "", bad); print "fail cell/console-clean", bad }
 		if (!ktap) { if (rc != "boot") print "fail cell/boot", "/init never printed KTAP (boot failure)" }
 		else if (!totals || plan == "") print "fail cell/incomplete", "no plan/totals: the run stopped early"
 		else if (plan != n) print "fail cell/plan", "plan 1.." plan " but " n " results"
@@ -150,10 +206,43 @@ run_cell() {
 	log "$line/$mode: $(grep -c '^pass ' "$dir/results") passed, $(grep -c '^fail ' "$dir/results") failed, $(grep -c '^skip ' "$dir/results") skipped ($(awk '$1 == "time" { print $4 }' "$dir/results") s)"
 }
 
+# prepare_line LINE: fetch the line's kernel, build the module and the initramfs.  On a
+# failure, LINE_FAIL[LINE] says in one line which kernel and what went wrong (the line's
+# cells are then not booted); the full output is in $TB/prepare-LINE.log.
+prepare_line() {
+	local line=$1 out=$TB/prepare-$1.log abi first
+	if ! "$TOP/scripts/fetch-kernel.sh" "$line" >"$out" 2>&1; then
+		LINE_FAIL[$line]="cannot fetch the kernel of line $line: $(grep -m1 'error:' "$out" | sed 's/^\[[^]]*\] error: //')"
+		return
+	fi
+	abi=$(cat "$KROOT/$line/abi")
+	if ! "$TOP/scripts/build-module.sh" "$line" >>"$out" 2>&1; then
+		first=$(grep -m1 -E '(error|ERROR|Error)[: ]' "$B/$line/module-build.log" 2>/dev/null || true)
+		[ -n "$first" ] || first=$(grep -m1 'error:' "$out" | sed 's/^\[[^]]*\] error: //')
+		LINE_FAIL[$line]="kernel $abi ($(awk 'NR == 1 { print $2 }' "$KROOT/$line/versions")): kvm_s2stat.ko does not build: ${first:-see $out}"
+		return
+	fi
+	if ! "$TOP/scripts/build-initramfs.sh" "$line" >>"$out" 2>&1; then
+		LINE_FAIL[$line]="kernel $abi: the testbed image does not build: $(grep -m1 'error:' "$out" | sed 's/^\[[^]]*\] error: //')"
+		return
+	fi
+	grep -h '^\[' "$out" | grep -v 'up to date\|(cached' >&2 || true
+	KVERSION[$line]="$abi ($(awk 'NR == 1 { print $2 }' "$KROOT/$line/versions"))"
+}
+
+# default_cells: every line of kernels/*.conf in its default modes (what make check runs).
+default_cells() {
+	local line mode
+	for line in $(all_lines); do
+		for mode in $(line_modes "$line"); do echo "$line/$mode"; done
+	done
+}
+
 # main: the whole run.  (A function, so that bash has read all of this file before it
 # starts: editing the script while a run is going on cannot break that run.)
 main() {
 	command -v "$QEMU" >/dev/null || die "$QEMU not found: run 'make setup'"
+	declare -gA LINE_FAIL=() KVERSION=()
 
 	cells=()
 	for line in $KERNELS; do
@@ -166,13 +255,26 @@ main() {
 	[ ${#cells[@]} -gt 0 ] || die "no cell to run (KERNELS='$KERNELS' MODES='$MODES')"
 	[ "$DEBUG_SHELL" != 1 ] || [ ${#cells[@]} -eq 1 ] ||
 		die "DEBUG_SHELL=1 needs exactly one cell (e.g. KERNELS=6.12 MODES=vhe)"
+	# The full selection is what make check runs: then the manifest must be met in full.
+	full=0
+	[ -n "$TESTS" ] || [ "$(printf '%s\n' "${cells[@]}" | sort)" != "$(default_cells | sort)" ] || full=1
 
+	mkdir -p "$TB"
 	for line in $KERNELS; do
-		"$TOP/scripts/build-initramfs.sh" "$line"
+		prepare_line "$line"
+		if [ -n "${LINE_FAIL[$line]:-}" ]; then
+			log "line $line: ${LINE_FAIL[$line]}"
+		else
+			log "line $line: kernel ${KVERSION[$line]}, cell limit ${CELL_TIMEOUT:-$(cell_budget "$line")} s"
+		fi
+		if [ -n "$CELL_TIMEOUT" ] && [ "$CELL_TIMEOUT" -lt "$(cell_budget "$line")" ]; then
+			warn "CELL_TIMEOUT=$CELL_TIMEOUT is below the budget of line $line's scripts ($(cell_budget "$line") s): a hung script may cost the whole cell"
+		fi
 	done
 	# Cells on their own machine (s2.machine=M): what it needs, once per line and mode.
 	for cell in "${cells[@]}"; do
 		machine=$(mode_arg "${cell#*/}" machine)
+		[ -z "${LINE_FAIL[${cell%/*}]:-}" ] || continue
 		[ -z "$machine" ] || "$TOP/scripts/machine-$machine.sh" prepare "${cell%/*}" "${cell#*/}" ||
 			die "cell $cell: machine $machine could not be prepared"
 	done
@@ -192,25 +294,65 @@ main() {
 	done
 	wait || true
 
+	# The manifest: shortfalls of every cell (not of a cell whose kernel is unsupported: its
+	# one failure says why), and in a full run every cell of the manifest.
+	for cell in "${cells[@]}"; do
+		r=$TB/${cell%/*}-${cell#*/}/results
+		[ -f "$r" ] || echo "fail cell/harness no results file" >"$r"
+		grep -q '^fail cell/kernel \|^fail init/module-loads ' "$r" && continue
+		[ -f "${MANIFEST:-$TOP/tests/expected}" ] || continue
+		"$TOP/scripts/manifest.sh" check "$cell" "$r" "$TESTS" >"$r.manifest"
+		cat "$r.manifest" >>"$r"
+	done
+	manifest_fails=()
+	[ -f "${MANIFEST:-$TOP/tests/expected}" ] ||
+		manifest_fails+=("manifest: ${MANIFEST:-tests/expected} missing: no expected counts to compare with ('make manifest' after a green full run, then review)")
+	if [ $full = 1 ] && [ -f "${MANIFEST:-$TOP/tests/expected}" ]; then
+		while read -r c; do
+			printf '%s\n' "${cells[@]}" | grep -qx "$c" ||
+				manifest_fails+=("$c manifest/cell: in tests/expected but not run (no such line or mode any more?)")
+		done < <(grep -v '^#' "${MANIFEST:-$TOP/tests/expected}" | awk '{ print $1 }' | sort -u)
+	fi
+
 	# Report.
-	passed=0 failed=0 skipped=0
+	passed=0 skipped=0
 	fails=()
-	printf '\n%-18s %-6s %6s %6s %6s   %s\n' cell result pass fail skip "boot/tests/wall (s)"
+	printf '\n%-18s %-6s %6s %6s %6s   %-6s %s\n' cell result pass fail skip limit "boot/tests/wall (s)"
 	for cell in "${cells[@]}"; do
 		line=${cell%/*} mode=${cell#*/}
 		dir=$TB/$line-$mode
 		r=$dir/results
-		[ -f "$r" ] || echo "fail cell/harness no results file" >"$r"
 		p=$(grep -c '^pass ' "$r" || true)
 		f=$(grep -c '^fail ' "$r" || true)
 		s=$(grep -c '^skip ' "$r" || true)
 		tm=$(awk '$1 == "time" { print $2 " / " $3 " / " $4 }' "$r")
-		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-		printf '%-18s %-6s %6d %6d %6d   %s\n' "$cell" "$([ "$f" = 0 ] && echo PASS || echo FAIL)" \
-			"$p" "$f" "$s" "${tm:-?}"
+		passed=$((passed + p)) skipped=$((skipped + s))
+		printf '%-18s %-6s %6d %6d %6d   %-6s %s\n' "$cell" "$([ "$f" = 0 ] && echo PASS || echo FAIL)" \
+			"$p" "$f" "$s" "${CELL_TIMEOUT:-$(cell_budget "$line")}" "${tm:-?}"
+		if grep -q '^fail cell/kernel ' "$r"; then
+			# One line per line of kernels, not per cell.
+			[ "${mode}" = "$(line_modes "$line" "$MODES" | awk '{ print $1 }')" ] &&
+				fails+=("$line $(sed -n 's/^fail cell\/kernel //p' "$r")")
+			continue
+		fi
+		if grep -q '^fail init/module-loads ' "$r"; then
+			fails+=("$cell kernel ${KVERSION[$line]:-?} unsupported: $(sed -n 's/^fail init\/module-loads //p' "$r")  [console: $dir/console.log]")
+			continue
+		fi
 		while read -r _ name reason; do
 			fails+=("$cell $name${reason:+: $reason}  [console: $dir/console.log]")
 		done < <(grep '^fail ' "$r")
+	done
+	fails+=("${manifest_fails[@]}")
+	# Results from outside the testbed (make check: the demo, CHECK_RESULTS).
+	for f in ${CHECK_RESULTS:-}; do
+		if [ ! -f "$f" ]; then
+			fails+=("$f: missing (the step that writes it did not run)")
+			continue
+		fi
+		passed=$((passed + $(grep -c '^pass ' "$f" || true)))
+		while read -r _ name reason; do fails+=("$name${reason:+: $reason}"); done < <(grep '^fail ' "$f")
+		grep -E '^(pass|fail) ' "$f" | awk '{ print $2 ": " toupper($1) }'
 	done
 	# Per-script guest times of every cell, for keeping the suite's budget.
 	for cell in "${cells[@]}"; do
@@ -218,11 +360,16 @@ main() {
 			awk -v c="$cell" '/^# s2: [^ ]+ done in [0-9.]+ s$/ { print $3, c, $6 }'
 	done | sort -k3,3nr >"$TB/script-times"
 	echo
+	for line in $KERNELS; do
+		[ -z "${KVERSION[$line]:-}" ] || echo "kernel $line: ${KVERSION[$line]}"
+	done
 	[ ! -s "$TB/script-times" ] || echo "slowest scripts (s): $(head -n 4 "$TB/script-times" |
 		awk '{ printf "%s%s %s %s", (NR > 1 ? ", " : ""), $1, $2, $3 }')  [all: $TB/script-times]"
 	KERNELS=$KERNELS MODES=$MODES "$TOP/scripts/matrix.sh" "$TB/matrix.md" 2>/dev/null &&
 		echo "matrix: $TB/matrix.md ('make matrix-doc' copies it to docs/matrix.md)"
+	[ $full = 1 ] || echo "manifest: narrowed run (KERNELS/MODES/TESTS): only the selected cells and scripts were compared with tests/expected"
 	for f in "${fails[@]}"; do echo "FAILED $f"; done
+	failed=${#fails[@]}
 	[ $((passed + failed)) -gt 0 ] || { failed=1; echo "FAILED no test ran"; }
 	echo "$skipped skipped"
 	echo "$passed passed, $failed failed"

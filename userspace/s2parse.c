@@ -39,6 +39,8 @@ const char *const s2_verify_key_names[S2_VKEY_NR] = {
 	[S2_VKEY_TRACKED_DEVICE_PAGES] = "tracked_device_pages",
 	[S2_VKEY_CHUNKS] = "chunks",
 	[S2_VKEY_MAX_LOCK_HOLD_US] = "max_lock_hold_us",
+	[S2_VKEY_PENDING_PAGES] = "pending_pages",
+	[S2_VKEY_COUNTER_DIFFERENCES] = "counter_differences",
 };
 
 int s2_fail(struct s2_err *err, int code, const char *fmt, ...)
