@@ -92,6 +92,8 @@ t_eq reuse-dirs "$(ls "$S2_DFS" | grep -- '-' | sort | tr '\n' ' ')" "$(printf '
 
 # A VM kept alive by KVM's own debugfs file while its fd is closed and reused: KVM cannot
 # give the new VM the same debugfs name, so the module names it <pid>-vm<N>.
+# The observer (started now: the churn before would overrun its buffer) sees both VMs of R.
+t_run obs-start obs_start || exit 1
 vmm_start R ram:$G_RAM:16M vfio:$G_EDU:"$S2_EDU":0 || exit 1
 old=$R_VMS
 t_run r-touch vmm_cmd R "touch 1 0-3 w"
@@ -107,6 +109,7 @@ fb=$(ls "$S2_DFS" | grep "^$R_PID-vm" | head -n1)
 if [ -n "$fb" ]; then t_ok fallback-name; else t_fail fallback-name "no $R_PID-vm<N> directory: $(ls "$S2_DFS" | tr '\n' ' ')"; fi
 [ -z "$fb" ] || counts_eq fallback-counts "$fb" 8 0
 t_eq old-still-there "$(sum "$old" "$VFIO_COL")" 4
+obs_check fallback "$R_PID"
 exec 7<&-
 t_run old-gone wait_gone "$old"
 t_run r-stop vmm_stop R
