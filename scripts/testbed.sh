@@ -62,13 +62,15 @@ std_qemu_args() {
 	load_mode "$mode"
 	load_line "$line" # BOOT_ARGS: the line's own kernel arguments (debug kernels)
 	# log_buf_len: the boot log is still whole when /init starts capturing /dev/kmsg.
-	append="console=ttyAMA0 rdinit=/init panic=-1 log_buf_len=4M s2.mode=$mode ${BOOT_ARGS:-}"
+	# 3 GiB with a 1 GiB CMA area (movable pages use it meanwhile): 48-events can take a 1 GiB
+	# hugetlb page at run time.  (On 2 GiB the kernel finds no free aligned GiB to reserve.)
+	append="console=ttyAMA0 rdinit=/init panic=-1 log_buf_len=4M s2.mode=$mode hugetlb_cma=1G ${BOOT_ARGS:-}"
 	[ -z "$TESTS" ] || append="$append s2.tests=$TESTS"
 	[ "$DEBUG_SHELL" != 1 ] || append="$append s2.shell=1"
 	append="$append $MODE_ARGS $KERNEL_ARGS"
 	printf '%s\n' "$QEMU" \
 		-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu "$MODE_CPU" \
-		-smp 2 -m 2G -nographic -no-reboot -nic none \
+		-smp 2 -m 3G -nographic -no-reboot -nic none \
 		-kernel "$KROOT/$line/vmlinuz" -initrd "$B/$line/initramfs.cpio.gz" \
 		-append "$(echo "$append" | tr -s ' ' | sed 's/ $//')" \
 		-object memory-backend-ram,id=shm0,size=256M \

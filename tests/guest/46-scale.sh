@@ -30,6 +30,7 @@ counts_eq hi-counts "$H_VMS" 64 0
 t_eq hi-ipa "$(maps "$H_VMS" | cut -d' ' -f1)" "$(hex $HI_BAR)"
 verify_ok hi-verify "$H_VMS"
 obs_check hi "$H_PID"
+obs_stop
 t_run hi-stop vmm_stop H
 t_run hi-gone wait_gone "$H_VMS"
 
@@ -111,7 +112,8 @@ else
 	t_fail lines-table-bounded "slab+vmalloc +$DELTA KiB while reading a $BYTES-byte table"
 fi
 verify_ok lines-verify "$L_VMS"
-obs_check lines "$L_PID"
+# (No observer comparison here: reducing 16384 traced maps in busybox awk takes minutes
+# under emulation.  The observer compares the high-address VM above.)
 t_run lines-stop vmm_stop L
 t_run lines-gone wait_gone "$L_VMS"
 wait_idle
