@@ -221,7 +221,7 @@ append="$append demo.guest_timeout=$DEMO_GUEST_TIMEOUT"
 append=$(echo "$append $MODE_ARGS $KERNEL_ARGS" | tr -s ' ' | sed 's/ $//')
 # shellcheck disable=SC2054 # commas belong to QEMU options
 cmd=("$QEMU" -M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu "$MODE_CPU"
-	-smp 2 -m 2G -nographic -no-reboot
+	-smp 2 -m 2G -nographic -no-reboot -nic none
 	-kernel "$kdir/vmlinuz" -initrd "$img" -append "$append"
 	-object memory-backend-ram,id=shm0,size=16M
 	-device ivshmem-plain,memdev=shm0,bus=pcie.0,addr=2)
