@@ -62,7 +62,7 @@ boot() {
 	local q=${QEMU_ARGS:-}
 	[ "$2" = wall ] || q="${q:+$q }$ICOUNT"
 	log "pass: clock $2, tests '${3:-all}' -> $1"
-	TESTBED_DIR=$1 JOBS=1 CELL_TIMEOUT=${CELL_TIMEOUT:-3600} KERNELS=$KERNELS MODES=$MODES \
+	TESTBED_DIR=$1 JOBS=1 CELL_KINDS=std CELL_TIMEOUT=${CELL_TIMEOUT:-3600} KERNELS=$KERNELS MODES=$MODES \
 		TESTS=$3 QEMU_ARGS=$q \
 		KERNEL_ARGS="${KERNEL_ARGS:-} s2.suite=bench s2bench.pairs=$BENCH_PAIRS s2bench.clock=$2" \
 		"$TOP/scripts/testbed.sh"

@@ -15,7 +15,10 @@
 #   TESTBED_DIR   where the cells' files go (default $B/testbed; `make bench` uses $B/bench)
 #   DEBUG_SHELL=1 one cell only, interactive: the console is this terminal and the guest
 #                 opens a shell after the tests
-# Per cell: $TESTBED_DIR/<line>-<mode>/{console.log,qemu.cmd,qemu.err,results}.
+#   CELL_KINDS    std (tests/guest/ scenarios) and/or realvm (tests/realvm/: Debian's QEMU and
+#                 Linux guests inside the cell, docs/testbed.md "Real-VMM cells"); default both
+#   REALVM_CELLS  the LINE/MODE cells that also get a realvm cell (when that line and mode run)
+# Per cell: $TESTBED_DIR/<line>-<mode>[-realvm]/{console.log,qemu.cmd,qemu.err,results}.
 # The last line of output is "N passed, N failed" (skips on the line before); the exit
 # status is non-zero when anything failed.
 # shellcheck source=scripts/lib.sh
@@ -32,20 +35,27 @@ DEBUG_SHELL=${DEBUG_SHELL:-0}
 QEMU=${QEMU:-qemu-system-aarch64}
 QEMU_ARGS=${QEMU_ARGS:-}
 TB=${TESTBED_DIR:-$B/testbed}
+# (An interactive DEBUG_SHELL run is one std cell unless CELL_KINDS says otherwise.)
+if [ "$DEBUG_SHELL" = 1 ]; then CELL_KINDS=${CELL_KINDS:-std}; else CELL_KINDS=${CELL_KINDS:-std realvm}; fi
+REALVM_CELLS=${REALVM_CELLS-6.1/vhe 6.12/vhe 6.12/nvhe 6.12-16k/vhe 7.3/vhe}
 
-# qemu_args LINE MODE: the QEMU command line of a cell (one argument per line).
+# A cell is LINE/MODE (the tests/guest/ suite) or LINE/MODE/realvm; its directory:
+cell_dir() { local c=${1//\//-}; echo "$TB/$c"; }
+
+# qemu_args LINE MODE [KIND]: the QEMU command line of a cell (one argument per line).
 qemu_args() {
-	local line=$1 mode=$2 append
+	local line=$1 mode=$2 kind=${3:-} append initrd=$B/$1/initramfs.cpio.gz
 	load_mode "$mode"
 	load_line "$line" # BOOT_ARGS: the line's own kernel arguments (debug kernels)
 	append="console=ttyAMA0 rdinit=/init panic=-1 s2.mode=$mode ${BOOT_ARGS:-}"
+	[ "$kind" != realvm ] || { initrd=$B/$line/realvm.img append="$append s2.suite=realvm"; }
 	[ -z "$TESTS" ] || append="$append s2.tests=$TESTS"
 	[ "$DEBUG_SHELL" != 1 ] || append="$append s2.shell=1"
 	append="$append $MODE_ARGS $KERNEL_ARGS"
 	printf '%s\n' "$QEMU" \
 		-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu "$MODE_CPU" \
 		-smp 2 -m 2G -nographic -no-reboot \
-		-kernel "$KROOT/$line/vmlinuz" -initrd "$B/$line/initramfs.cpio.gz" \
+		-kernel "$KROOT/$line/vmlinuz" -initrd "$initrd" \
 		-append "$(echo "$append" | tr -s ' ' | sed 's/ $//')" \
 		-object memory-backend-ram,id=shm0,size=256M \
 		-device ivshmem-plain,memdev=shm0,bus=pcie.0,addr=2 \
@@ -58,15 +68,16 @@ qemu_args() {
 	[ -z "$QEMU_ARGS" ] || printf '%s\n' $QEMU_ARGS
 }
 
-# run_cell LINE MODE: boot one cell and write its results file:
+# run_cell LINE MODE [KIND]: boot one cell and write its results file:
 #   pass|fail|skip NAME [REASON]     one per test, plus cell-level failures
 #   time BOOT TESTS WALL             seconds to /init, in the guest's tests, on the host
 run_cell() {
-	local line=$1 mode=$2 dir=$TB/$1-$2 rc t0 t1
+	local line=$1 mode=$2 dir rc t0 t1
 	local -a cmd
+	dir=$(cell_dir "$1/$2${3:+/$3}")
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	mapfile -t cmd < <(qemu_args "$line" "$mode")
+	mapfile -t cmd < <(qemu_args "$line" "$mode" "${3:-}")
 	if [ ${#cmd[@]} -lt 10 ]; then
 		echo "fail cell/harness cannot build the QEMU command line (see the log above)" >"$dir/results"
 		return
@@ -132,7 +143,7 @@ run_cell() {
 		else if (plan != n) print "fail cell/plan", "plan 1.." plan " but " n " results"
 		printf "time %s %s %.1f\n", (boot == "" ? "?" : boot), (done == "" || boot == "" ? "?" : sprintf("%.1f", done - boot)), wall
 	}' >"$dir/results"
-	log "$line/$mode: $(grep -c '^pass ' "$dir/results") passed, $(grep -c '^fail ' "$dir/results") failed, $(grep -c '^skip ' "$dir/results") skipped ($(awk '$1 == "time" { print $4 }' "$dir/results") s)"
+	log "$line/$mode${3:+/$3}: $(grep -c '^pass ' "$dir/results") passed, $(grep -c '^fail ' "$dir/results") failed, $(grep -c '^skip ' "$dir/results") skipped ($(awk '$1 == "time" { print $4 }' "$dir/results") s)"
 }
 
 # main: the whole run.  (A function, so that bash has read all of this file before it
@@ -141,11 +152,18 @@ main() {
 	command -v "$QEMU" >/dev/null || die "$QEMU not found: run 'make setup'"
 
 	cells=()
+	realvm_lines=
 	for line in $KERNELS; do
 		load_line "$line"
 		for mode in $(line_modes "$line" "$MODES"); do
 			load_mode "$mode"
-			cells+=("$line/$mode")
+			case " $CELL_KINDS " in *" std "*) cells+=("$line/$mode") ;; esac
+			case " $CELL_KINDS " in *" realvm "*)
+				case " $REALVM_CELLS " in *" $line/$mode "*)
+					cells+=("$line/$mode/realvm")
+					realvm_lines="$realvm_lines $line" ;;
+				esac ;;
+			esac
 		done
 	done
 	[ ${#cells[@]} -gt 0 ] || die "no cell to run (KERNELS='$KERNELS' MODES='$MODES')"
@@ -155,18 +173,22 @@ main() {
 	for line in $KERNELS; do
 		"$TOP/scripts/build-initramfs.sh" "$line"
 	done
+	# shellcheck disable=SC2086 # a list of lines
+	for line in $(printf '%s\n' $realvm_lines | sort -u); do
+		"$TOP/scripts/build-vmimage.sh" "$line"
+	done
 
 	# Run the cells, JOBS at a time.
 	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
 	for cell in "${cells[@]}"; do
-		line=${cell%/*} mode=${cell#*/}
+		IFS=/ read -r line mode kind <<<"$cell"
 		if [ "$JOBS" -le 1 ] || [ "$DEBUG_SHELL" = 1 ]; then
-			log "booting $line/$mode"
-			run_cell "$line" "$mode"
+			log "booting $cell"
+			run_cell "$line" "$mode" "$kind"
 		else
 			while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
-			log "booting $line/$mode"
-			run_cell "$line" "$mode" &
+			log "booting $cell"
+			run_cell "$line" "$mode" "$kind" &
 		fi
 	done
 	wait || true
@@ -174,10 +196,9 @@ main() {
 	# Report.
 	passed=0 failed=0 skipped=0
 	fails=()
-	printf '\n%-18s %-6s %6s %6s %6s   %s\n' cell result pass fail skip "boot/tests/wall (s)"
+	printf '\n%-20s %-6s %6s %6s %6s   %s\n' cell result pass fail skip "boot/tests/wall (s)"
 	for cell in "${cells[@]}"; do
-		line=${cell%/*} mode=${cell#*/}
-		dir=$TB/$line-$mode
+		dir=$(cell_dir "$cell")
 		r=$dir/results
 		[ -f "$r" ] || echo "fail cell/harness no results file" >"$r"
 		p=$(grep -c '^pass ' "$r" || true)
@@ -185,7 +206,7 @@ main() {
 		s=$(grep -c '^skip ' "$r" || true)
 		tm=$(awk '$1 == "time" { print $2 " / " $3 " / " $4 }' "$r")
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-		printf '%-18s %-6s %6d %6d %6d   %s\n' "$cell" "$([ "$f" = 0 ] && echo PASS || echo FAIL)" \
+		printf '%-20s %-6s %6d %6d %6d   %s\n' "$cell" "$([ "$f" = 0 ] && echo PASS || echo FAIL)" \
 			"$p" "$f" "$s" "${tm:-?}"
 		while read -r _ name reason; do
 			fails+=("$cell $name${reason:+: $reason}  [console: $dir/console.log]")
@@ -193,7 +214,7 @@ main() {
 	done
 	# Per-script guest times of every cell, for keeping the suite's budget.
 	for cell in "${cells[@]}"; do
-		tr -d '\r' <"$TB/${cell%/*}-${cell#*/}/console.log" 2>/dev/null |
+		tr -d '\r' <"$(cell_dir "$cell")/console.log" 2>/dev/null |
 			awk -v c="$cell" '/^# s2: [^ ]+ done in [0-9.]+ s$/ { print $3, c, $6 }'
 	done | sort -k3,3nr >"$TB/script-times"
 	echo
