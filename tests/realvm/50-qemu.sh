@@ -19,6 +19,7 @@
 . /s2/tests/lib.sh
 . /s2/tests/modlib.sh
 . "${0%/*}/vmlib.sh"
+. "${0%/*}/effective.sh"
 
 DB=s2-db01
 UUID=6B1C2D3E-4F50-4A6B-8C7D-9E0F1A2B3C4D
@@ -183,7 +184,7 @@ fi
 cli --verify
 t_eq live-cli-verify-rc "$(rc)" 0
 
-if command -v check_effective >/dev/null 2>&1; then check_effective; fi
+check_effective
 
 # Phase 2: B is killed; A stays as it was.
 t_run kill-b rv_kill B
