@@ -85,9 +85,9 @@ static void usage(FILE *f)
 "  -m, --mappings       each VM's device-memory ranges\n"
 "  -W, --wide           text views: COMM, DOMAIN and UUID columns, no truncation\n"
 "  -E, --effective      the memory type the guest really gets: its own (stage-1)\n"
-"                       mappings of VFIO memory combined with stage 2 (an EFFECTIVE\n"
-"                       column; with -m each guest mapping).  The module captures\n"
-"                       the vCPUs' registers and reads the guest's page tables\n"
+"                       mappings of VFIO memory combined with stage 2 (column\n"
+"                       EFFECTIVE; with -m each guest mapping).  The module\n"
+"                       captures the vCPUs' registers, reads the guest's tables\n"
 "  -c, --csv            CSV (one table: per VM, -D, -m or -l)\n"
 "  -H, --no-header      rows only: no header, total or notes\n"
 "  -r, --raw            exact byte counts instead of KiB, MiB, ...\n"
@@ -103,9 +103,10 @@ static void usage(FILE *f)
 "Checks:\n"
 "      --expect ATTR    every VFIO mapping must be ATTR: nc (NORMAL_NC), device\n"
 "                       (DEVICE_nGnRE) or cacheable (NORMAL); lists offenders\n"
-"      --expect wc      every guest mapping of VFIO memory meant for write-combining\n"
-"                       (stage 1 Normal-NC: ioremap_wc, resourceN_wc) must be\n"
-"                       effectively NORMAL_NC (implies -E); lists offenders\n"
+"      --expect wc      every guest mapping of VFIO memory meant for write-\n"
+"                       combining (stage 1 Normal-NC: ioremap_wc, resourceN_wc)\n"
+"                       must be effectively NORMAL_NC (implies -E); lists\n"
+"                       offenders\n"
 "      --verify         compare each selected VM's tracked state with its stage-2\n"
 "                       table (the module's walk); prints differences\n"
 "Sources:\n"
@@ -768,8 +769,8 @@ static int check_results(const struct opts *o, const struct s2_report *r)
 			if (!o->json)
 				fprintf(stderr, "kvm-s2stat: --expect wc: %zu of %zu write-combining "
 					"guest mappings in %zu VM%s are not effectively NORMAL_NC "
-					"(stage 2 does not allow it: Linux <= 6.8 maps vfio-pci BARs "
-					"Device-nGnRE)\n", e->nv, e->checked, e->violation_vms,
+					"(STAGE2 says what stage 2 gives them: Linux <= 6.8 maps "
+					"vfio-pci BARs Device-nGnRE)\n", e->nv, e->checked, e->violation_vms,
 					e->violation_vms == 1 ? "" : "s");
 			rc = S2_EXIT_EXPECT;
 		} else if (e->result == S2_EXPECT_NOTHING) {

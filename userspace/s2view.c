@@ -243,8 +243,8 @@ static void print_legend(FILE *f, const struct s2_report *r)
 			else if (s->vms[i].has_eff && !s2_eff_complete(&s->vms[i]))
 				partial++;
 		}
-		fprintf(f, "EFFECTIVE: the guest's own mappings of VFIO memory combined with stage 2 "
-			"(-E -m lists them)\n");
+		fprintf(f, "EFFECTIVE: the guest's own VFIO mappings with stage 2 (-E -m lists "
+			"them)\n");
 		if (partial)
 			fprintf(f, "*: the guest's page tables were read in part (budget, or a root "
 				"not current): more types may exist\n");
@@ -565,7 +565,7 @@ static const struct s2_col eff_cols[GC_NR] = {
 	[GC_MAIR] = { "MAIR", "mair", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
 	[GC_S2] = { "STAGE2", "s2", S2_SHOW_ALL, false, false, 0, 0 },
 	[GC_MEMATTR] = { "MEMATTR", "memattr", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
-	[GC_STAGE2] = { "S2", "stage2", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_STAGE2] = { "S2_STATE", "stage2", S2_SHOW_ALL, false, false, 0, 0 },
 	[GC_EFF] = { "EFFECTIVE", "effective", S2_SHOW_ALL, false, false, 0, 0 },
 	[GC_CLASS] = { "CLASS", "class", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
 	[GC_BDF] = { "BDF", "bdf", S2_SHOW_ALL, false, false, 0, 0 },
@@ -693,7 +693,7 @@ static const struct s2_col wc_cols[WC_NR] = {
 	[WC_BAR] = { "BAR", "bar", S2_SHOW_ALL, true, false, 0, 0 },
 	[WC_S1] = { "STAGE1", "s1", S2_SHOW_ALL, false, false, 0, 0 },
 	[WC_S2] = { "STAGE2", "s2", S2_SHOW_ALL, false, false, 0, 0 },
-	[WC_STAGE2] = { "S2", "stage2", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_STAGE2] = { "S2_STATE", "stage2", S2_SHOW_ALL, false, false, 0, 0 },
 	[WC_EFF] = { "EFFECTIVE", "effective", S2_SHOW_ALL, false, false, 0, 0 },
 	[WC_SIZE] = { "SIZE", "bytes", S2_SHOW_ALL, true, false, 0, 0 },
 };
