@@ -32,6 +32,57 @@ eff_check() {
 	t_eq "$1" "$_got" "$2 $3${4:+ $4}"
 }
 
+# eff_sane NAME FILE ALLOWED: every record of VFIO memory in FILE lies inside one of the
+# ALLOWED "half:ipa_start:ipa_end" ranges (decimal) and has the effective type its stage 1
+# must give (Normal-NC -> $WC, Device -> Device): a stale root's garbage would show up as
+# records elsewhere (a freed table reused for something else maps other addresses).
+eff_sane() {
+	_bad=$(awk -v wc="$WC" -v allowed="$3" '
+		BEGIN { n = split(allowed, a, " ") }
+		function num(h,   i, v, c) { v = 0; h = tolower(substr(h, 3))
+			for (i = 1; i <= length(h); i++) { c = index("0123456789abcdef", substr(h, i, 1)) - 1; v = v * 16 + c }
+			return v }
+		$13 == "vfio" {
+			lo = num($5); hi = num($6); ok = 0
+			for (i = 1; i <= n; i++) { split(a[i], r, ":"); if ($1 == r[1] && lo >= r[2] + 0 && hi <= r[3] + 0) ok = 1 }
+			if (!ok) { print "outside: " $0; next }
+			if ($7 == "NORMAL_NC" && $12 != wc) print "type: " $0
+			if ($7 ~ /^DEVICE/ && $12 !~ /^DEVICE/) print "type: " $0
+		}' "$2")
+	if [ -z "$_bad" ]; then t_ok "$1"; else echo "$_bad" | head -n 10 | sed 's/^/# /'; t_fail "$1" "records a current root cannot have"; fi
+}
+
+# check_stale_roots: guest A runs short-lived processes that map resource2_wc and exit, back
+# to back, while the host reads the effective file again and again: user roots come and go
+# (captured, then gone by the time they are checked after the walk), and whatever is
+# reported must still be right.
+check_stale_roots() {
+	bar=$(($(rv_field "$(rv_line A 's2wc: map=ioremap ')" ipa)))
+	sz=$(($(rv_field "$(rv_line A 's2wc: map=ioremap ')" size)))
+	allowed="kernel:$bar:$((bar + sz)) kernel:$((bar + 0x200000)):$((bar + 0x200000 + sz))"
+	allowed="$allowed kernel:$((bar + 0x6000000)):$((bar + 0x6000000 + sz))"
+	allowed="$allowed user:$((bar + 0x400000)):$((bar + 0x400000 + 16 * PS))"
+	allowed="$allowed user:$((bar + 0x800000)):$((bar + 0x800000 + 4 * PS))"
+	rv_send A "churn 10"
+	i=0 stale=0 roots=0 churn_rows=0 fails=0
+	while [ $i -lt 8 ]; do
+		i=$((i + 1))
+		f=$S2_TMP/effective.churn.$i
+		eff_read "$vmA" "$f"
+		n=$(eff_key "$f" user_roots_stale)
+		stale=$((stale + ${n:-0}))
+		n=$(eff_key "$f" user_roots)
+		roots=$((roots + ${n:-0}))
+		churn_rows=$((churn_rows + $(awk -v lo="$(printf '0x%016x' $((bar + 0x800000)))" '$1 == "user" && $5 == lo' "$f" | wc -l)))
+		[ "$(eff_key "$f" kernel_half)" = ok ] || fails=$((fails + 1))
+		eff_sane "stale-read-$i" "$f" "$allowed"
+	done
+	t_eq stale-kernel-always "$fails" 0
+	t_diag "stale roots: $roots user roots in 8 reads, $stale of them dropped as not current after the walk, $churn_rows records of short-lived processes reported"
+	if ! why=$(rv_wait A 's2vm: churn done' 60); then t_fail stale-churn "$why"; else
+		t_diag "guest: $(rv_line A 's2vm: churn done')"; t_ok stale-churn; fi
+}
+
 check_effective() {
 	if [ "$S2_KVM_MODE" = protected ]; then
 		t_skip effective "effective memory types need the host to own the guests' state (not pKVM)"
@@ -90,4 +141,6 @@ check_effective() {
 	t_eq eff-b-result "$(eff_key "$f" result)" ok
 	t_eq eff-b-e1000e "$(awk -v b="$S2_E1000E" '$1 == "kernel" && $14 == b && $7 == "DEVICE_nGnRE" && $12 == "DEVICE_nGnRE"' "$f" | wc -l | awk '{ print ($1 > 0) }')" 1
 	awk -v b="$S2_E1000E" '$14 == b' "$f" | sed 's/^/# /' | head -n 8
+
+	check_stale_roots
 }
