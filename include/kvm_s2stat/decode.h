@@ -8,12 +8,12 @@
  * References: Arm ARM (DDI 0487) D8.3 "Translation table descriptor formats", D8.6.5 "Stage 2
  * memory type and Cacheability attributes when FEAT_S2FWB is disabled/enabled", D8.4.2
  * "Stage 2 access permissions", D8.4.3 (FEAT_XNX execute-never), and for the guest's own
- * (stage 1) translation and the effective memory type: D8.2 "Translation process" (TCR_EL1,
- * TTBRn_EL1, start levels), D8.6.1 "Stage 1 memory type and Cacheability attributes"
- * (MAIR_ELx.Attr<n>) and "Combining the stage 1 and stage 2 attributes" (pseudocode
- * S2CombineS1MemAttrs(), S2CombineS1Device(), S2CombineS1AttrHints(); with FEAT_S2FWB the
- * stage-2 MemAttr decides as in S2MemAttrDecode()).  Section numbers are those of DDI 0487K.a;
- * the pseudocode names do not change between releases.
+ * (stage 1) translation and the effective memory type, by section title and pseudocode
+ * function (stable across releases, unlike the numbers): "Translation process" (TCR_EL1,
+ * TTBRn_EL1, start levels), "Stage 1 memory type and Cacheability attributes"
+ * (MAIR_ELx.Attr<n>, S1DecodeMemAttrs()) and "Combining the stage 1 and stage 2 attributes"
+ * (S2CombineS1MemAttrs(), S2CombineS1Device(), S2CombineS1AttrHints(); with FEAT_S2FWB the
+ * stage-2 MemAttr decides, S2AttrDecode()).  docs/effective.md has the rules as tables.
  */
 #ifndef KVM_S2STAT_DECODE_H
 #define KVM_S2STAT_DECODE_H
