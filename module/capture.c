@@ -82,23 +82,49 @@ static void read_regs(struct kvm_vcpu *vcpu, struct s2_vcpu_regs *r)
  * @a: a capture.
  * @b: another.
  *
- * The same TTBR0_EL1 (table and, with TCR_EL1.A1 = 0, ASID), and with A1 = 1 the same ASID in
- * TTBR1_EL1: a page table freed and reused by another process gets a new ASID.
+ * The same TTBR0_EL1 table and the same ASID (TTBR1's with TCR_EL1.A1 = 1): a page table
+ * freed and reused by another process gets another ASID.
  */
 bool s2_cap_same_user(const struct s2_vcpu_regs *a, const struct s2_vcpu_regs *b)
 {
-	if ((a->ttbr0 & ~1ULL) != (b->ttbr0 & ~1ULL))
-		return false;
-	if (a->tcr & S2_TCR_A1)
-		return (a->ttbr1 >> 48) == (b->ttbr1 >> 48);
-	return true;
+	return s2_ttbr_base(a->ttbr0) == s2_ttbr_base(b->ttbr0) &&
+	       s2_cap_asid(a) == s2_cap_asid(b);
+}
+
+/* s2_cap_same_kernel() - the same TTBR1_EL1 table under the same TCR_EL1? */
+bool s2_cap_same_kernel(const struct s2_vcpu_regs *a, const struct s2_vcpu_regs *b)
+{
+	return s2_ttbr_base(a->ttbr1) == s2_ttbr_base(b->ttbr1) && a->tcr == b->tcr;
+}
+
+/*
+ * Keep @r in @set (of @max entries, @n used): counted into an entry that @same says is the
+ * same root, else added, replacing the least recently seen when full.
+ */
+static void keep(struct s2_vcpu_regs *set, unsigned int *n, unsigned int max,
+		 const struct s2_vcpu_regs *r,
+		 bool (*same)(const struct s2_vcpu_regs *, const struct s2_vcpu_regs *))
+{
+	unsigned int i, old = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (same(&set[i], r)) {
+			set[i].last_ns = r->last_ns;
+			set[i].seen++;
+			return;
+		}
+		if (set[i].last_ns < set[old].last_ns)
+			old = i;
+	}
+	if (*n < max)
+		old = (*n)++;
+	set[old] = *r;
 }
 
 static void take(struct s2_capture *c, struct kvm_vcpu *vcpu)
 {
 	struct s2_cap_slot *s = &c->slot[(unsigned int)vcpu->vcpu_idx];
 	struct s2_vcpu_regs r;
-	unsigned int i, old = 0;
 
 	if (vcpu_el1_is_32bit(vcpu) || s2_vcpu_has_nv(vcpu)) {
 		s->refused++;
@@ -112,25 +138,14 @@ static void take(struct s2_capture *c, struct kvm_vcpu *vcpu)
 	s->captures++;
 	if ((r.pstate & PSR_MODE_MASK) == PSR_MODE_EL1h ||
 	    (r.pstate & PSR_MODE_MASK) == PSR_MODE_EL1t) {
-		/* Only at EL1 does TTBR1 certainly hold the kernel's table (KPTI swaps it). */
-		s->kernel = r;
+		/* Only at EL1 does TTBR1 hold the kernel's table (and KPTI's trampoline). */
+		keep(s->kern, &s->nkern, S2_CAP_KERNEL_ROOTS, &r, s2_cap_same_kernel);
 		if (!s->has_kernel) {
 			s->has_kernel = true;
 			atomic_inc(&c->have_kernel);
 		}
 	}
-	for (i = 0; i < s->nuser; i++) {
-		if (s2_cap_same_user(&s->user[i], &r)) {
-			s->user[i].last_ns = r.last_ns;
-			s->user[i].seen++;
-			return;
-		}
-		if (s->user[i].last_ns < s->user[old].last_ns)
-			old = i;
-	}
-	if (s->nuser < S2_CAP_USER_ROOTS)
-		old = s->nuser++;
-	s->user[old] = r;
+	keep(s->user, &s->nuser, S2_CAP_USER_ROOTS, &r, s2_cap_same_user);
 }
 
 static void notrace s2_cap_cb(unsigned long ip, unsigned long parent_ip,

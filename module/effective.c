@@ -86,6 +86,8 @@ struct s2_eroot {
 	u64 descs, tables, unreadable;
 	bool cut;
 	u64 *buf[S2_EFF_MAX_LEVELS];	/* one table per level */
+	u16 asids[8];			/* a user root's ASIDs (KPTI: two per process) */
+	unsigned int nasids;
 };
 
 struct s2_erow {
@@ -429,11 +431,66 @@ static struct s2_capture *cap_alloc(struct s2_eff *e)
 	return c;
 }
 
-/* The kernel root (the most recent EL1 capture) and the distinct user roots, newest first. */
+/* How often captures at EL1 (all vCPUs) showed the kernel root of @k. */
+static u64 kernel_votes(const struct s2_capture *c, const struct s2_vcpu_regs *k)
+{
+	unsigned int v, i;
+	u64 n = 0;
+
+	for (v = 0; v < c->nvcpus; v++)
+		for (i = 0; i < c->slot[v].nkern; i++)
+			if (s2_cap_same_kernel(&c->slot[v].kern[i], k))
+				n += c->slot[v].kern[i].seen;
+	return n;
+}
+
+static bool has_asid(const struct s2_eroot *rt, u16 asid)
+{
+	unsigned int i;
+
+	for (i = 0; i < rt->nasids; i++)
+		if (rt->asids[i] == asid)
+			return true;
+	return false;
+}
+
+/* Merge user capture @u into the user roots (one per TTBR0 table, with its ASIDs). */
+static void add_user_root(struct s2_eff *e, const struct s2_vcpu_regs *u)
+{
+	unsigned int j, old = 1;
+	struct s2_eroot *rt;
+
+	for (j = 1; j < e->nroots; j++) {
+		rt = &e->roots[j];
+		if (s2_ttbr_base(rt->regs.ttbr0) == s2_ttbr_base(u->ttbr0)) {
+			/* KPTI gives one address space two ASIDs (kernel and user). */
+			if (!has_asid(rt, s2_cap_asid(u)) && rt->nasids < ARRAY_SIZE(rt->asids))
+				rt->asids[rt->nasids++] = s2_cap_asid(u);
+			rt->regs.last_ns = max(rt->regs.last_ns, u->last_ns);
+			rt->regs.seen += u->seen;
+			return;
+		}
+		if (rt->regs.last_ns < e->roots[old].regs.last_ns)
+			old = j;
+	}
+	if (e->nroots < ARRAY_SIZE(e->roots))
+		old = e->nroots++;
+	else if (e->roots[old].regs.last_ns >= u->last_ns)
+		return;		/* keep the most recently seen ones */
+	e->roots[old] = (struct s2_eroot){ .regs = *u, .status = S2_RS_OK, .nasids = 1 };
+	e->roots[old].asids[0] = s2_cap_asid(u);
+}
+
+/*
+ * The kernel root: the (TTBR1 table, TCR) most often seen at EL1 (a capture that landed in a
+ * KPTI trampoline is outvoted); the user roots: each TTBR0 table seen, with its ASIDs, at
+ * most S2_EFF_MAX_ROOTS, the most recently seen.
+ */
 static void pick_roots(struct s2_eff *e, const struct s2_capture *c)
 {
 	const struct s2_vcpu_regs *k = NULL;
-	unsigned int v, i, j;
+	u64 best = 0, n;
+	unsigned int v, i;
 
 	e->roots[0].upper = true;
 	e->roots[0].status = S2_RS_UNAVAILABLE;
@@ -444,37 +501,19 @@ static void pick_roots(struct s2_eff *e, const struct s2_capture *c)
 		if (s->captures)
 			e->captured++;
 		e->refused += s->refused;
-		if (s->has_kernel && (!k || s->kernel.last_ns > k->last_ns))
-			k = &s->kernel;
-		for (i = 0; i < s->nuser; i++) {
-			const struct s2_vcpu_regs *u = &s->user[i];
-
-			for (j = 1; j < e->nroots; j++)
-				if (s2_cap_same_user(&e->roots[j].regs, u))
-					break;
-			if (j < e->nroots) {
-				struct s2_vcpu_regs *g = &e->roots[j].regs;
-
-				g->last_ns = max(g->last_ns, u->last_ns);
-				g->seen += u->seen;
-				continue;
+		for (i = 0; i < s->nkern; i++) {
+			n = kernel_votes(c, &s->kern[i]);
+			if (n > best || (n == best && k && s->kern[i].last_ns > k->last_ns)) {
+				best = n;
+				k = &s->kern[i];
 			}
-			if (e->nroots == ARRAY_SIZE(e->roots)) {
-				/* Replace the least recently seen. */
-				for (j = 1, i = 1; j < e->nroots; j++)
-					if (e->roots[j].regs.last_ns < e->roots[i].regs.last_ns)
-						i = j;
-				if (e->roots[i].regs.last_ns >= u->last_ns)
-					continue;
-				j = i;
-			} else {
-				j = e->nroots++;
-			}
-			e->roots[j] = (struct s2_eroot){ .regs = *u, .status = S2_RS_OK };
 		}
+		for (i = 0; i < s->nuser; i++)
+			add_user_root(e, &s->user[i]);
 	}
 	if (k) {
 		e->roots[0].regs = *k;
+		e->roots[0].regs.seen = best;
 		e->roots[0].status = S2_RS_OK;
 	}
 }
@@ -490,21 +529,20 @@ static void verify_roots(struct s2_eff *e, const struct s2_capture *c)
 
 		if (rt->status == S2_RS_UNAVAILABLE || rt->status == S2_RS_DISABLED)
 			continue;
-		for (v = 0; v < c->nvcpus && !cur; v++) {
+		for (v = 0; v < c->nvcpus; v++) {
 			const struct s2_cap_slot *s = &c->slot[v];
+			const struct s2_vcpu_regs *set = rt->upper ? s->kern : s->user;
+			unsigned int nset = rt->upper ? s->nkern : s->nuser;
 
-			if (rt->upper) {
-				cur = s->has_kernel && s->kernel.tcr == rt->regs.tcr &&
-					  s2_ttbr_table(s->kernel.ttbr1, &rt->r) ==
-					  s2_ttbr_table(rt->regs.ttbr1, &rt->r);
-				if (cur)
-					rt->regs.last_ns = s->kernel.last_ns;
-				continue;
-			}
-			for (i = 0; i < s->nuser && !cur; i++) {
-				cur = s2_cap_same_user(&s->user[i], &rt->regs);
-				if (cur)
-					rt->regs.last_ns = s->user[i].last_ns;
+			for (i = 0; i < nset; i++) {
+				const struct s2_vcpu_regs *x = &set[i];
+
+				if (rt->upper ? !s2_cap_same_kernel(x, &rt->regs) :
+				    s2_ttbr_base(x->ttbr0) != s2_ttbr_base(rt->regs.ttbr0) ||
+				    !has_asid(rt, s2_cap_asid(x)))
+					continue;
+				cur = true;
+				rt->regs.last_ns = max(rt->regs.last_ns, x->last_ns);
 			}
 		}
 		if (!cur) {
@@ -560,9 +598,10 @@ static size_t print_root(const struct s2_eff *e, unsigned int r, u64 now, char *
 
 	root_name(r, name, sizeof(name));
 	return scnprintf(out, size,
-			 "root %s status=%s ttbr=0x%016llx asid=0x%x tcr=0x%016llx mair=0x%016llx granule=%u va_bits=%u ds=%d seen=%u seen_ms_ago=%llu\n",
+			 "root %s status=%s ttbr=0x%016llx asid=0x%x asids=%u tcr=0x%016llx mair=0x%016llx granule=%u va_bits=%u ds=%d seen=%u seen_ms_ago=%llu\n",
 			 name, s2_rs_names[rt->status], rt->upper ? g->ttbr1 : g->ttbr0,
-			 s2_ttbr_asid(asid_reg, g->tcr), g->tcr, g->mair,
+			 s2_ttbr_asid(asid_reg, g->tcr), rt->upper ? 1 : rt->nasids, g->tcr,
+			 g->mair,
 			 rt->r.page_shift ? 1U << rt->r.page_shift : 0, rt->r.va_bits, rt->r.ds,
 			 g->seen, g->last_ns ? div_u64(now - g->last_ns, NSEC_PER_MSEC) : 0);
 }

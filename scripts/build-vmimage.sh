@@ -8,6 +8,7 @@
 #   /usr/bin/qemu-system-aarch64 + its shared objects     Debian's arm64 QEMU (VM_QEMU_SUITE)
 #   /s2/realvm/                  tests/realvm/*.sh: the scenarios (tests/guest/init runs them
 #                                with s2.suite=realvm) and vmlib.sh
+#   /s2/realvm-bench/            tests/realvm/bench/*.sh: make bench's (s2.suite=realvm-bench)
 #   /vm/guest/vmlinuz            the same Debian kernel, for the nested guests
 #   /vm/guest/initrd.gz          the nested guests' initramfs: busybox, tests/realvm/guest/init,
 #                                wcmap (tests/realvm/guest/wcmap.c), s2wc.ko (tests/realvm/kmod,
@@ -34,7 +35,7 @@ qtree=$(vmi_qemu_tree)
 
 sum=$( {
 	sha256sum "$base" "$kdir/versions" "$out/s2wc.ko" "$wcmap" "$0" "$TOP/scripts/vmimage.sh" \
-		"$TOP"/tests/realvm/*.sh "$TOP/tests/realvm/guest/init"
+		"$TOP"/tests/realvm/*.sh "$TOP"/tests/realvm/bench/*.sh "$TOP/tests/realvm/guest/init"
 	echo "$qtree $(cat "$qtree.ok") $(command -v lz4 || true)"
 } | sha256sum | cut -d' ' -f1)
 if [ -f "$img" ] && [ "$(cat "$out/.realvm-sum" 2>/dev/null)" = "$sum" ]; then
@@ -51,9 +52,10 @@ mkdir -p "$g/lib"
 cp "$out/s2wc.ko" "$g/lib/s2wc.ko"
 vmi_guest_kmods "$g" "$moddir" e1000e
 rm -rf "$st"
-mkdir -p "$st/vm/guest" "$st/s2/realvm"
+mkdir -p "$st/vm/guest" "$st/s2/realvm" "$st/s2/realvm-bench"
 cp -a "$qtree/." "$st/"
 cp "$TOP"/tests/realvm/*.sh "$st/s2/realvm/"
+cp "$TOP"/tests/realvm/bench/*.sh "$st/s2/realvm-bench/"
 cp "$(readlink -f "$kdir/vmlinuz")" "$st/vm/guest/vmlinuz"
 vmi_mkcpio "$g" | gzip -n -1 >"$st/vm/guest/initrd.gz"
 vmi_layer "$base" "$st" "$img"

@@ -35,6 +35,8 @@ out_has() { grep -c -- "$1" "$S2_TMP/out"; }
 # t_out NAME FIXED-STRING: stdout of the last cli has the string (once or more).
 t_out() { if grep -qF -- "$2" "$S2_TMP/out"; then t_ok "$1"; else show; t_fail "$1" "no '$2' in the output"; fi; }
 diag_all() { rv_diag A; rv_diag B; }
+# phase NAME: the uptime at the end of a phase (the cell's time budget, docs/testbed.md).
+phase() { t_diag "phase $1 done at uptime $(cut -d' ' -f1 /proc/uptime) s"; }
 
 [ -x "$S2_CLI" ] || { t_fail cli-built "$S2_CLI missing"; exit 1; }
 [ -x "$RV_QEMU" ] || { t_fail qemu "$RV_QEMU missing from the image"; exit 1; }
@@ -84,6 +86,7 @@ for g in A B; do
 done
 vmB=$(rv_vm B)
 t_run vm-b-seen wait_vm "$vmB"
+phase guests-up
 t_diag "A: VM $vmA, QEMU $A_PID; B: VM $vmB, QEMU $B_PID"
 tr -d '\r' <"$S2_TMP/rv.A/console" | grep -E '^(s2vm|s2wc|wcmap):' | sed 's/^/# [A] /'
 tr -d '\r' <"$S2_TMP/rv.B/console" | grep -E '^s2vm:' | sed 's/^/# [B] /'
@@ -184,7 +187,11 @@ fi
 cli --verify
 t_eq live-cli-verify-rc "$(rc)" 0
 
+phase live
 check_effective
+phase effective
+# (The stale-root scenario's processes mapped more of A's BAR.)
+pagesA=$(sum "$vmA" "$VFIO_COL")
 
 # Phase 2: B is killed; A stays as it was.
 t_run kill-b rv_kill B
@@ -213,3 +220,4 @@ t_run none-idle wait_idle
 cli --expect nc
 t_eq none-expect-rc "$(rc)" 12
 t_run unload mod_unload
+phase all-exited

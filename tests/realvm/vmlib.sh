@@ -42,7 +42,7 @@ rv_start() {
 	cat "$_d/mon.out" >>"$_d/monitor" &
 	echo $! >>"$_d/drain"
 	set -- -name "$_name" ${_uuid:+-uuid "$_uuid"} \
-		-machine virt,usb=off,gic-version=3 -accel kvm -cpu host -m 128 \
+		-machine virt,usb=off,gic-version=3 -accel kvm -cpu host -m "${RV_MEM:-128}" \
 		-overcommit mem-lock=off -smp 1,sockets=1,cores=1,threads=1 \
 		-no-user-config -nodefaults -display none -no-reboot -rtc base=utc \
 		-chardev "pipe,id=charmonitor,path=$_d/mon" -mon chardev=charmonitor,id=monitor,mode=readline \
