@@ -91,14 +91,29 @@ t_diag "A: VM $vmA, QEMU $A_PID; B: VM $vmB, QEMU $B_PID"
 tr -d '\r' <"$S2_TMP/rv.A/console" | grep -E '^(s2vm|s2wc|wcmap):' | sed 's/^/# [A] /'
 tr -d '\r' <"$S2_TMP/rv.B/console" | grep -E '^s2vm:' | sed 's/^/# [B] /'
 
-# traced_pages PA LEN: pages in the union of the successful traced maps inside [PA, PA+LEN).
+# traced_pages PA LEN: pages in the union of the successful traced maps inside [PA, PA+LEN)
+# (one awk pass: addresses below 2^53 are exact in awk's doubles).
 s2trace_stop >"$S2_TMP/trace"
 traced_pages() {
-	grep '^map .* ret=0$' "$S2_TMP/trace" | while read -r _ _ ipa size phys _; do
-		_p=$((${phys#phys=})) _s=$((${size#size=}))
-		[ "$_p" -ge "$1" ] && [ "$_p" -lt $(($1 + $2)) ] && echo "$((${ipa#ipa=})) $_s"
-	done | sort -n | awk '{ if ($1 > end) { tot += e - s; s = $1; e = $1 + $2 } else if ($1 + $2 > e) e = $1 + $2; end = e }
-		END { tot += e - s; print tot }' | awk -v ps="$PS" '{ print int($1 / ps) }'
+	awk -v lo="$1" -v len="$2" -v ps="$PS" '
+	function num(h,   i, v) { v = 0; h = tolower(substr(h, 3))
+		for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		return v }
+	/^map .* ret=0$/ {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		p = num(f["phys"])
+		if (p >= lo && p < lo + len) { n++; s[n] = num(f["ipa"]); z[n] = num(f["size"]) }
+	}
+	END {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && s[j - 1] > s[j]; j--) {
+			t = s[j]; s[j] = s[j - 1]; s[j - 1] = t; t = z[j]; z[j] = z[j - 1]; z[j - 1] = t }
+		tot = 0; e = -1
+		for (i = 1; i <= n; i++) {
+			if (s[i] >= e) { tot += z[i]; e = s[i] + z[i] }
+			else if (s[i] + z[i] > e) { tot += s[i] + z[i] - e; e = s[i] + z[i] }
+		}
+		print int(tot / ps)
+	}' "$S2_TMP/trace"
 }
 
 # check_vm NAME VM PA LEN: the module's VFIO pages of VM (all with the kernel's attribute)
