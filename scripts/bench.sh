@@ -16,6 +16,8 @@
 #   BENCH_REALVM  tests/realvm/bench/ scripts run in a real-VMM cell of each KERNELS x MODES
 #                 (Debian's QEMU and a Linux guest, wall clock; default 90-effread; empty:
 #                 none); not restricted by TESTS
+#   BENCH_REALVM_MEM  the emulated host's RAM in that cell (default 6G: P6's 4 GiB guest is
+#                 pinned whole for VFIO DMA)
 #   TESTS         globs of tests/bench/NN-*.sh to run (default all)
 #   CELL_TIMEOUT  seconds per boot (default 3600)
 # Output, $B/bench/:
@@ -68,6 +70,9 @@ boot() {
 	[ "$2" = wall ] || q="${q:+$q }$ICOUNT"
 	if [ "${4:-}" = realvm ]; then
 		kinds=realvm suite=realvm-bench
+		# P6's 4 GiB guest: QEMU pins all of its RAM for the passed-through device's DMA
+		# (VFIO type1), the emulated host needs more than the cells' 2 GiB (the last -m wins).
+		q="${q:+$q }-m ${BENCH_REALVM_MEM:-6G}"
 		for l in $KERNELS; do
 			for m in $(line_modes "$l" "$MODES"); do cells="$cells $l/$m"; done
 		done

@@ -42,13 +42,16 @@ p5_run() {
 	wait_vm "$vm" || { echo "module did not publish $vm" >&2; return 1; }
 	_rp=
 	if [ "$1" = reading ]; then
-		(while :; do cat "$S2_DFS/$vm/effective"; done) >/dev/null 2>&1 &
+		rm -f "$S2_TMP/p5.stop"
+		(while [ ! -e "$S2_TMP/p5.stop" ]; do cat "$S2_DFS/$vm/effective"; done) \
+			>/dev/null 2>&1 &
 		_rp=$!
 		sleep 0.2
 	fi
 	_r=$(p5_runs) || _r=
 	if [ -n "$_rp" ]; then
-		kill "$_rp" 2>/dev/null
+		# Not kill: a cat in the middle of a read would keep the module busy.
+		: >"$S2_TMP/p5.stop"
 		wait "$_rp" 2>/dev/null
 	fi
 	mod_unload || return 1
