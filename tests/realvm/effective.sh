@@ -119,10 +119,12 @@ check_effective() {
 	cli -E -g "$DB"
 	t_eq cli-eff-rc "$(rc)" 0
 	t_eq cli-eff-column "$(awk -v vm="$vmA" '$1 == vm { print $(NF) }' "$S2_TMP/out")" "$types"
+	sed 's/^/# /' "$S2_TMP/out"
 	cli -E -D -g "$DB"
 	t_eq cli-eff-devices "$(awk -v b="$S2_IVSHMEM" '$1 == b && $2 == 2 { print $NF }' "$S2_TMP/out")" "$types"
 	cli -E -m -g "$DB"
 	t_eq cli-eff-title "$(grep -c "^VM $vmA .*: effective ok; kernel half ok" "$S2_TMP/out")" 1
+	sed 's/^/# /' "$S2_TMP/out"
 	cli -E -j -g "$DB"
 	t_out cli-eff-json '"effective":{"result":"ok","reason":null,"kernel_half":"ok"'
 	if kver_ge 6.9; then t_out cli-eff-json-types '"vfio_types":["DEVICE_nGnRE","NORMAL_NC"]'
