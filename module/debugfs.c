@@ -27,6 +27,7 @@
 #include "compat.h"
 #include "debugfs.h"
 #include "discover.h"
+#include "effective.h"
 #include "hooks.h"
 #include "leaf.h"
 #include "lifecycle.h"
@@ -692,6 +693,7 @@ static int s2_add_vm(struct s2_vm *vm)
 	debugfs_create_file(S2_FILE_VERIFY, 0400, dir, vm, &s2_verify_fops);
 	debugfs_create_file(S2_FILE_TABLE, 0400, dir, vm, &s2_table_fops);
 	debugfs_create_file(S2_FILE_RESYNC, 0200, dir, vm, &s2_resync_fops);
+	debugfs_create_file(S2_FILE_EFFECTIVE, 0400, dir, vm, &s2_effective_fops);
 	return 0;
 }
 

@@ -504,6 +504,12 @@ static unsigned long symbol_addr(const char *name)
 	return addr;
 }
 
+/* s2_hooks_symbol_addr() - the address of a probe-able kernel function, or 0 (capture.c). */
+unsigned long s2_hooks_symbol_addr(const char *name)
+{
+	return symbol_addr(name);
+}
+
 static int refuse(const char *symbol, const char *what, int ret)
 {
 	pr_err("cannot hook %s (%s, error %d): this kernel is not supported; not loading\n",

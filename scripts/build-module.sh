@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# build-module.sh LINE: build kvm_s2stat.ko for kernel line LINE (kernels/LINE.conf) into
-# $B/LINE/kvm_s2stat.ko, warnings as errors.
+# build-module.sh LINE [DIR]: build kvm_s2stat.ko for kernel line LINE (kernels/LINE.conf) into
+# $B/LINE/kvm_s2stat.ko, warnings as errors.  With DIR (a directory holding the Kbuild and
+# sources of one more out-of-tree module, e.g. the real-VMM cells' guest test module
+# tests/realvm/kmod), that module instead: $B/LINE/<name>.ko, <name> from its Kbuild's obj-m.
 #
 # The sources (Kbuild, module/, include/) are copied to $B/LINE/mod/ so that several kernels
 # build from one checkout; the source tree is never written.  The module is built with the
@@ -14,16 +16,25 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 1 ] || die "usage: $0 LINE"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: $0 LINE [DIR]"
 load_line "$1"
+if [ $# -eq 2 ]; then
+	srcdir=$(cd "$2" && pwd) || die "$2: no such directory"
+	name=$(sed -n 's/^obj-m *:= *\([A-Za-z0-9_]*\)\.o *$/\1/p' "$srcdir/Kbuild")
+	[ -n "$name" ] || die "$srcdir/Kbuild: no 'obj-m := <name>.o' line"
+	items=$(cd "$srcdir" && ls -A)
+else
+	srcdir=$TOP name=kvm_s2stat items='Kbuild module include'
+fi
 "$TOP/scripts/fetch-kernel.sh" "$LINE"
 
 kdir=$(cd "$KROOT/$LINE" && pwd -P)
 hdr=$(cd "$kdir/build" && pwd -P)
 abi=$(cat "$kdir/abi")
 out=$B/$LINE
-mod=$out/mod
-ko=$out/kvm_s2stat.ko
+mod=$out/mod${2:+-$name}
+ko=$out/$name.ko
+stampf=$out/.module-stamp${2:+-$name}
 cross=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-}
 # W=1 is clean on every line so far; MODULE_W= (empty) turns it off.
 extra=${MODULE_W-W=1}
@@ -101,39 +112,41 @@ stamp=$( {
 	echo "$abi $BUILDENV $ccver $extra break=${S2_BREAK:-}"
 	[ -z "${S2_BREAK:-}" ] || sha256sum "$TOP/tests/break/$S2_BREAK.patch"
 	sha256sum "$0" "$hdr/.config" "$hdr/Module.symvers"
-	tar -C "$TOP" -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-		Kbuild module include | sha256sum
+	# shellcheck disable=SC2086 # items: file names without spaces
+	tar -C "$srcdir" -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		$items | sha256sum
 } | sha256sum | cut -d' ' -f1)
-if [ -f "$ko" ] && [ -f "$out/.module-stamp" ] && [ "$(cat "$out/.module-stamp")" = "$stamp" ]; then
+if [ -f "$ko" ] && [ -f "$stampf" ] && [ "$(cat "$stampf")" = "$stamp" ]; then
 	log "line $LINE: $ko up to date"
 	exit 0
 fi
 
-log "line $LINE: building kvm_s2stat.ko for $abi with $cc $ccver ($BUILDENV)"
-rm -rf "$mod" "$ko" "$out/.module-stamp"
+log "line $LINE: building $name.ko for $abi with $cc $ccver ($BUILDENV)"
+rm -rf "$mod" "$ko" "$stampf"
 mkdir -p "$mod"
-cp -a "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$mod/"
+# shellcheck disable=SC2086
+(cd "$srcdir" && cp -a $items "$mod/")
 # S2_BREAK=NAME: a deliberately broken module for proving the tests (tests/break/NAME.patch,
-# applied to the build copy only; never in a normal build).
-if [ -n "${S2_BREAK:-}" ]; then
+# applied to the build copy of kvm_s2stat only; never in a normal build).
+if [ -n "${S2_BREAK:-}" ] && [ "$name" = kvm_s2stat ]; then
 	warn "line $LINE: building a deliberately BROKEN module (S2_BREAK=$S2_BREAK)"
 	patch -s -d "$mod" -p1 <"$TOP/tests/break/$S2_BREAK.patch" || die "tests/break/$S2_BREAK.patch does not apply"
 fi
 if ! in_env make -s -j"$(nproc)" -C "$hdr" M="$mod" ARCH=arm64 CROSS_COMPILE="$cross" \
-	KCFLAGS=-Werror ${extra:+"$extra"} modules >"$out/module-build.log" 2>&1; then
-	cat "$out/module-build.log" >&2
-	die "line $LINE: module build failed (log: $out/module-build.log)"
+	KCFLAGS=-Werror ${extra:+"$extra"} modules >"$out/$name-build.log" 2>&1; then
+	cat "$out/$name-build.log" >&2
+	die "line $LINE: module build failed (log: $out/$name-build.log)"
 fi
-grep -v '^Skipping BTF generation' "$out/module-build.log" >&2 || true
-[ -f "$mod/kvm_s2stat.ko" ] || die "line $LINE: the build produced no kvm_s2stat.ko"
+grep -v '^Skipping BTF generation' "$out/$name-build.log" >&2 || true
+[ -f "$mod/$name.ko" ] || die "line $LINE: the build produced no $name.ko"
 
 # The result must be loadable by exactly this kernel, built by the kernel's compiler major.
-magic=$(modinfo -F vermagic "$mod/kvm_s2stat.ko")
+magic=$(modinfo -F vermagic "$mod/$name.ko")
 [ "${magic%% *}" = "$abi" ] || die "line $LINE: module vermagic '$magic' does not match $abi"
-kogcc=$(ko_gcc_major "$mod/kvm_s2stat.ko")
+kogcc=$(ko_gcc_major "$mod/$name.ko")
 [ "$kogcc" = "$kgcc" ] || die "line $LINE: module built by gcc-$kogcc, kernel by gcc-$kgcc"
 
-cp "$mod/kvm_s2stat.ko" "$ko.tmp"
+cp "$mod/$name.ko" "$ko.tmp"
 mv "$ko.tmp" "$ko"
-echo "$stamp" >"$out/.module-stamp"
+echo "$stamp" >"$stampf"
 log "line $LINE: $ko ($(stat -c %s "$ko") bytes, gcc-$kogcc)"

@@ -150,6 +150,32 @@ line_modes() {
 	printf '%s\n' "${2:-$MODES_DEFAULT}"
 }
 
+# The real-VMM cells (docs/testbed.md): the LINE/MODE cells that also get a LINE/MODE/realvm
+# cell (Debian's QEMU and Linux guests inside the emulated host), when that line and mode run.
+REALVM_CELLS=${REALVM_CELLS-6.1/vhe 6.12/vhe 6.12/nvhe 6.12-16k/vhe trixie-backports/vhe}
+
+# cell_name LINE MODE: "LINE/MODE", then "LINE/MODE/realvm" when that cell is one of
+# REALVM_CELLS (and KINDS, default "std realvm", lists realvm).
+cell_names() {
+	local kinds=${3:-std realvm}
+	case " $kinds " in *" std "*) echo "$1/$2" ;; esac
+	case " $kinds " in *" realvm "*)
+		case " $REALVM_CELLS " in *" $1/$2 "*) echo "$1/$2/realvm" ;; esac ;;
+	esac
+}
+
+# default_cells: every cell make check runs: each line of kernels/*.conf in its default
+# modes, with its real-VMM cells.
+default_cells() {
+	local line mode
+	for line in $(all_lines); do
+		for mode in $(line_modes "$line"); do cell_names "$line" "$mode"; done
+	done
+}
+
+# cell_dir TB CELL: the directory of CELL (LINE/MODE[/realvm]) in TB.
+cell_dir() { echo "$1/$(echo "$2" | tr / -)"; }
+
 # Boot modes: kernels/modes (NAME CPU KVM FWB PA ARGS...).  load_mode MODE sets
 # MODE_CPU (qemu -cpu), MODE_KVM (vhe|nvhe|protected), MODE_FWB (0|1: the CPU has
 # FEAT_S2FWB), MODE_PA (the CPU's physical address bits), MODE_ARGS (kernel command line).

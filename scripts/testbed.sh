@@ -19,7 +19,11 @@
 #   MANIFEST      the expected counts (default tests/expected; see scripts/manifest.sh)
 #   CHECK_RESULTS files of "pass|fail NAME [REASON]" lines from outside the testbed (make
 #                 check: the demo) counted in the summary
-# Per cell: $TESTBED_DIR/<line>-<mode>/{console.log,qemu.cmd,qemu.err,results}.
+#   CELL_KINDS    std (tests/guest/ scenarios) and/or realvm (tests/realvm/: Debian's QEMU and
+#                 Linux guests inside the cell, docs/testbed.md "Real-VMM cells"); default
+#                 both, std only when TESTS or DEBUG_SHELL is given
+#   REALVM_CELLS  the LINE/MODE cells that also get a realvm cell (scripts/lib.sh)
+# Per cell: $TESTBED_DIR/<line>-<mode>[-realvm]/{console.log,qemu.cmd,qemu.err,results}.
 # Before booting, each line's kernel is fetched and the module built for it: a line whose
 # kernel cannot be fetched or whose module does not build is not booted and fails with one
 # line naming the kernel and the first error.  After the run every cell is compared with
@@ -40,38 +44,45 @@ DEBUG_SHELL=${DEBUG_SHELL:-0}
 QEMU=${QEMU:-qemu-system-aarch64}
 QEMU_ARGS=${QEMU_ARGS:-}
 TB=${TESTBED_DIR:-$B/testbed}
+if [ "$DEBUG_SHELL" = 1 ] || [ -n "$TESTS" ]; then
+	CELL_KINDS=${CELL_KINDS:-std}
+else
+	CELL_KINDS=${CELL_KINDS:-std realvm}
+fi
 
-# qemu_args LINE MODE DIR: the QEMU command line of a cell (one argument per line); a mode
-# with its own machine (s2.machine=M, kernels/modes) gets it from scripts/machine-M.sh,
-# which may write files into the cell's DIR.
+# qemu_args LINE MODE DIR [KIND]: the QEMU command line of a cell (one argument per line);
+# a mode with its own machine (s2.machine=M, kernels/modes) gets it from
+# scripts/machine-M.sh, which may write files into the cell's DIR.
 qemu_args() {
-	local line=$1 mode=$2 dir=$3 machine
+	local line=$1 mode=$2 dir=$3 kind=${4:-} machine
 	machine=$(mode_arg "$mode" machine)
 	if [ -n "$machine" ]; then
 		local -a std
-		mapfile -t std < <(std_qemu_args "$line" "$mode")
+		mapfile -t std < <(std_qemu_args "$line" "$mode" "$kind")
 		"$TOP/scripts/machine-$machine.sh" cmd "$line" "$mode" "$dir" "${std[@]}"
 	else
-		std_qemu_args "$line" "$mode"
+		std_qemu_args "$line" "$mode" "$kind"
 	fi
 }
 
-# std_qemu_args LINE MODE: the standard testbed machine's command line.
+# std_qemu_args LINE MODE [KIND]: the standard testbed machine's command line (KIND realvm:
+# the real-VMM image and suite).
 std_qemu_args() {
-	local line=$1 mode=$2 append
+	local line=$1 mode=$2 kind=${3:-} append initrd=$B/$1/initramfs.cpio.gz
 	load_mode "$mode"
 	load_line "$line" # BOOT_ARGS: the line's own kernel arguments (debug kernels)
 	# log_buf_len: the boot log is still whole when /init starts capturing /dev/kmsg.
 	# 3 GiB with a 1 GiB CMA area (movable pages use it meanwhile): 48-events can take a 1 GiB
 	# hugetlb page at run time.  (On 2 GiB the kernel finds no free aligned GiB to reserve.)
 	append="console=ttyAMA0 rdinit=/init panic=-1 log_buf_len=4M s2.mode=$mode hugetlb_cma=1G ${BOOT_ARGS:-}"
+	[ "$kind" != realvm ] || { initrd=$B/$line/realvm.img append="$append s2.suite=realvm"; }
 	[ -z "$TESTS" ] || append="$append s2.tests=$TESTS"
 	[ "$DEBUG_SHELL" != 1 ] || append="$append s2.shell=1"
 	append="$append $MODE_ARGS $KERNEL_ARGS"
 	printf '%s\n' "$QEMU" \
 		-M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu "$MODE_CPU" \
 		-smp 2 -m 3G -nographic -no-reboot -nic none \
-		-kernel "$KROOT/$line/vmlinuz" -initrd "$B/$line/initramfs.cpio.gz" \
+		-kernel "$KROOT/$line/vmlinuz" -initrd "$initrd" \
 		-append "$(echo "$append" | tr -s ' ' | sed 's/ $//')" \
 		-object memory-backend-ram,id=shm0,size=256M \
 		-device ivshmem-plain,memdev=shm0,bus=pcie.0,addr=2 \
@@ -84,10 +95,12 @@ std_qemu_args() {
 	[ -z "$QEMU_ARGS" ] || printf '%s\n' $QEMU_ARGS
 }
 
-# The selected in-guest scripts (TESTS, as tests/guest/init selects them).
+# selected_scripts [KIND]: the selected in-guest scripts (TESTS, as tests/guest/init selects
+# them; KIND realvm: tests/realvm/).
 selected_scripts() {
-	local f n p
-	for f in "$TOP"/tests/guest/[0-9][0-9]-*.sh; do
+	local f n p dir=guest
+	[ "${1:-}" != realvm ] || dir=realvm
+	for f in "$TOP/tests/$dir"/[0-9][0-9]-*.sh; do
 		n=${f##*/}
 		n=${n%.sh}
 		if [ -n "$TESTS" ]; then
@@ -101,7 +114,7 @@ selected_scripts() {
 	done
 }
 
-# cell_budget LINE: seconds a cell of LINE may take: boot (BOOT_TIMEOUT at most... but a
+# cell_budget LINE [KIND]: seconds a cell of LINE may take: boot (BOOT_TIMEOUT at most... but a
 # normal boot is 60 s at most under load), then every selected script's timeout (its
 # "# s2-timeout: N", else s2.timeout= or 120, times s2.timeout_scale) plus 20 s for the
 # reset and checks after it, plus 60 s for init's own checks and the power-off.  A hung
@@ -116,24 +129,29 @@ cell_budget() {
 	while read -r f; do
 		t=$(sed -n '1,10s/^# s2-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n1)
 		sum=$((sum + ${t:-$def} * scale + 20))
-	done < <(selected_scripts)
+	done < <(selected_scripts "${2:-}")
 	echo "$sum"
 }
 
-# run_cell LINE MODE: boot one cell and write its results file:
+# run_cell LINE MODE [KIND]: boot one cell and write its results file:
 #   pass|fail|skip NAME [REASON]     one per test, plus cell-level failures
 #   time BOOT TESTS WALL             seconds to /init, in the guest's tests, on the host
 run_cell() {
-	local line=$1 mode=$2 dir=$TB/$1-$2 rc t0 t1 limit
+	local line=$1 mode=$2 kind=${3:-} dir rc t0 t1 limit
 	local -a cmd
+	dir=$(cell_dir "$TB" "$line/$mode${kind:+/$kind}")
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	if [ -n "${LINE_FAIL[$line]:-}" ]; then
 		echo "fail cell/kernel ${LINE_FAIL[$line]}" >"$dir/results"
 		return
 	fi
-	limit=${CELL_TIMEOUT:-$(cell_budget "$line")}
-	mapfile -t cmd < <(qemu_args "$line" "$mode" "$dir")
+	if [ "$kind" = realvm ] && [ -n "${VMIMAGE_FAIL[$line]:-}" ]; then
+		echo "fail cell/image ${VMIMAGE_FAIL[$line]}" >"$dir/results"
+		return
+	fi
+	limit=${CELL_TIMEOUT:-$(cell_budget "$line" "$kind")}
+	mapfile -t cmd < <(qemu_args "$line" "$mode" "$dir" "$kind")
 	if [ ${#cmd[@]} -lt 10 ]; then
 		echo "fail cell/harness cannot build the QEMU command line (see the log above)" >"$dir/results"
 		return
@@ -232,26 +250,22 @@ prepare_line() {
 	KVERSION[$line]="$abi ($(awk 'NR == 1 { print $2 }' "$KROOT/$line/versions"))"
 }
 
-# default_cells: every line of kernels/*.conf in its default modes (what make check runs).
-default_cells() {
-	local line mode
-	for line in $(all_lines); do
-		for mode in $(line_modes "$line"); do echo "$line/$mode"; done
-	done
-}
-
 # main: the whole run.  (A function, so that bash has read all of this file before it
 # starts: editing the script while a run is going on cannot break that run.)
 main() {
 	command -v "$QEMU" >/dev/null || die "$QEMU not found: run 'make setup'"
-	declare -gA LINE_FAIL=() KVERSION=()
+	declare -gA LINE_FAIL=() KVERSION=() VMIMAGE_FAIL=()
 
 	cells=()
+	realvm_lines=
 	for line in $KERNELS; do
 		load_line "$line"
 		for mode in $(line_modes "$line" "$MODES"); do
 			load_mode "$mode"
-			cells+=("$line/$mode")
+			while read -r c; do
+				cells+=("$c")
+				case $c in */realvm) realvm_lines="$realvm_lines $line" ;; esac
+			done < <(cell_names "$line" "$mode" "$CELL_KINDS")
 		done
 	done
 	[ ${#cells[@]} -gt 0 ] || die "no cell to run (KERNELS='$KERNELS' MODES='$MODES')"
@@ -273,25 +287,33 @@ main() {
 			warn "CELL_TIMEOUT=$CELL_TIMEOUT is below the budget of line $line's scripts ($(cell_budget "$line") s): a hung script may cost the whole cell"
 		fi
 	done
+	# The real-VMM cells' images (one per line).
+	# shellcheck disable=SC2086 # a list of lines
+	for line in $(printf '%s\n' $realvm_lines | sort -u); do
+		[ -z "${LINE_FAIL[$line]:-}" ] || continue
+		"$TOP/scripts/build-vmimage.sh" "$line" >>"$TB/prepare-$line.log" 2>&1 ||
+			VMIMAGE_FAIL[$line]="kernel line $line: the real-VMM image does not build: $(grep -m1 'error:' "$TB/prepare-$line.log" | sed 's/^\[[^]]*\] error: //')"
+	done
 	# Cells on their own machine (s2.machine=M): what it needs, once per line and mode.
 	for cell in "${cells[@]}"; do
-		machine=$(mode_arg "${cell#*/}" machine)
-		[ -z "${LINE_FAIL[${cell%/*}]:-}" ] || continue
-		[ -z "$machine" ] || "$TOP/scripts/machine-$machine.sh" prepare "${cell%/*}" "${cell#*/}" ||
+		IFS=/ read -r line mode kind <<<"$cell"
+		machine=$(mode_arg "$mode" machine)
+		[ -z "${LINE_FAIL[$line]:-}" ] || continue
+		[ -z "$machine" ] || "$TOP/scripts/machine-$machine.sh" prepare "$line" "$mode" ||
 			die "cell $cell: machine $machine could not be prepared"
 	done
 
 	# Run the cells, JOBS at a time.
 	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
 	for cell in "${cells[@]}"; do
-		line=${cell%/*} mode=${cell#*/}
+		IFS=/ read -r line mode kind <<<"$cell"
 		if [ "$JOBS" -le 1 ] || [ "$DEBUG_SHELL" = 1 ]; then
-			log "booting $line/$mode"
-			run_cell "$line" "$mode"
+			log "booting $cell"
+			run_cell "$line" "$mode" "$kind"
 		else
 			while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
-			log "booting $line/$mode"
-			run_cell "$line" "$mode" &
+			log "booting $cell"
+			run_cell "$line" "$mode" "$kind" &
 		fi
 	done
 	wait || true
@@ -299,7 +321,7 @@ main() {
 	# The manifest: shortfalls of every cell (not of a cell whose kernel is unsupported: its
 	# one failure says why), and in a full run every cell of the manifest.
 	for cell in "${cells[@]}"; do
-		r=$TB/${cell%/*}-${cell#*/}/results
+		r=$(cell_dir "$TB" "$cell")/results
 		[ -f "$r" ] || echo "fail cell/harness no results file" >"$r"
 		grep -q '^fail cell/kernel \|^fail init/module-loads ' "$r" && continue
 		[ -f "${MANIFEST:-$TOP/tests/expected}" ] || continue
@@ -319,21 +341,21 @@ main() {
 	# Report.
 	passed=0 skipped=0
 	fails=()
-	printf '\n%-18s %-6s %6s %6s %6s   %-6s %s\n' cell result pass fail skip limit "boot/tests/wall (s)"
+	printf '\n%-28s %-6s %6s %6s %6s   %-6s %s\n' cell result pass fail skip limit "boot/tests/wall (s)"
 	for cell in "${cells[@]}"; do
-		line=${cell%/*} mode=${cell#*/}
-		dir=$TB/$line-$mode
+		IFS=/ read -r line mode kind <<<"$cell"
+		dir=$(cell_dir "$TB" "$cell")
 		r=$dir/results
 		p=$(grep -c '^pass ' "$r" || true)
 		f=$(grep -c '^fail ' "$r" || true)
 		s=$(grep -c '^skip ' "$r" || true)
 		tm=$(awk '$1 == "time" { print $2 " / " $3 " / " $4 }' "$r")
 		passed=$((passed + p)) skipped=$((skipped + s))
-		printf '%-18s %-6s %6d %6d %6d   %-6s %s\n' "$cell" "$([ "$f" = 0 ] && echo PASS || echo FAIL)" \
-			"$p" "$f" "$s" "${CELL_TIMEOUT:-$(cell_budget "$line")}" "${tm:-?}"
+		printf '%-28s %-6s %6d %6d %6d   %-6s %s\n' "$cell" "$([ "$f" = 0 ] && echo PASS || echo FAIL)" \
+			"$p" "$f" "$s" "${CELL_TIMEOUT:-$(cell_budget "$line" "$kind")}" "${tm:-?}"
 		if grep -q '^fail cell/kernel ' "$r"; then
 			# One line per line of kernels, not per cell.
-			[ "${mode}" = "$(line_modes "$line" "$MODES" | awk '{ print $1 }')" ] &&
+			[ "${mode}" = "$(line_modes "$line" "$MODES" | awk '{ print $1 }')" ] && [ -z "$kind" ] &&
 				fails+=("$line $(sed -n 's/^fail cell\/kernel //p' "$r")")
 			continue
 		fi
@@ -358,7 +380,7 @@ main() {
 	done
 	# Per-script guest times of every cell, for keeping the suite's budget.
 	for cell in "${cells[@]}"; do
-		tr -d '\r' <"$TB/${cell%/*}-${cell#*/}/console.log" 2>/dev/null |
+		tr -d '\r' <"$(cell_dir "$TB" "$cell")/console.log" 2>/dev/null |
 			awk -v c="$cell" '/^# s2: [^ ]+ done in [0-9.]+ s$/ { print $3, c, $6 }'
 	done | sort -k3,3nr >"$TB/script-times"
 	echo
