@@ -124,7 +124,10 @@ cell_budget() {
 	local t def=120 scale=1 w sum=120 f
 	load_line "$1"
 	for w in ${BOOT_ARGS:-} $KERNEL_ARGS; do
-		case $w in s2.timeout=*) def=${w#*=} ;; s2.timeout_scale=*) scale=${w#*=} ;; esac
+		case $w in
+		s2.timeout=*) def=${w#*=} ;;
+		s2.timeout_scale=* | s2.soak=*) [ "${w#*=}" -le "$scale" ] || scale=${w#*=} ;;
+		esac
 	done
 	while read -r f; do
 		t=$(sed -n '1,10s/^# s2-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n1)

@@ -16,7 +16,7 @@
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
 
-if [ "$S2_MODE" = vhe ] && [ "${S2_LINE%-16k}" = "$S2_LINE" ]; then N=100; else N=25; fi
+N=$(iters 25 10)
 t_run devices setup_devices || exit 1
 t_run devices-2 bind_vfio "$S2_IVSHMEM2" || exit 1
 

@@ -36,6 +36,18 @@ fi
 PKVM_REFUSES=0
 [ "$S2_KVM_MODE" != protected ] || ! kver_ge 6.14 || PKVM_REFUSES=1
 
+# iters FULL OTHER: how many rounds a stress script runs: FULL in the vhe cells of the
+# 4 KiB-page lines (the fastest to emulate), OTHER in the others; times S2_SOAK
+# (s2.soak=K on the kernel command line, e.g. make testbed KERNEL_ARGS=s2.soak=10: a soak
+# run, its timeouts scaled by K too).  make check keeps the suite within its time budget.
+iters() {
+	if [ "$S2_MODE" = vhe ] && [ "${S2_LINE%-16k}" = "$S2_LINE" ]; then
+		echo $(($1 * ${S2_SOAK:-1}))
+	else
+		echo $(($2 * ${S2_SOAK:-1}))
+	fi
+}
+
 # skip_if_pkvm_refuses: the rest of this script needs device memory mapped.
 skip_if_pkvm_refuses() {
 	[ "$PKVM_REFUSES" = 1 ] || return 0

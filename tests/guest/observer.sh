@@ -145,10 +145,21 @@ _obs_sync() {
 	echo $_s >"$_od/seq"
 	_mk="s2obs-sync-$_s"
 	echo "$_mk" >$_OI/trace_marker
-	# Drain up to the marker (the last event: nothing maps or unmaps while we compare).
+	# Drain up to the marker and past it: awk reads trace_pipe in chunks, so a late event
+	# (a teardown finishing) can share the marker's chunk.  awk prints every line it reads
+	# and is stopped 0.2 s after it saw the marker, blocked on the empty pipe ("read
+	# events" below counts what left the buffer: a line lost at the kill would show).
+	rm -f "$_od/marked"
 	# shellcheck disable=SC2016 # awk fields
-	timeout 60 awk -v m="$_mk" '{ print } $NF == m { exit }' <$_OI/trace_pipe >>"$_od/stream"
-	tail -n 1 "$_od/stream" | grep -q " $_mk\$" || { echo "marker $_mk not drained from trace_pipe within 60 s"; return 1; }
+	awk -v m="$_mk" -v f="$_od/marked" '{ print; fflush() } $NF == m { printf "" >f; close(f) }' \
+		<$_OI/trace_pipe >>"$_od/stream" &
+	_ap=$!
+	_i=0
+	while [ ! -e "$_od/marked" ] && [ $_i -lt 1200 ]; do sleep 0.05; _i=$((_i + 1)); done
+	sleep 0.2
+	kill $_ap 2>/dev/null
+	wait $_ap 2>/dev/null
+	[ -e "$_od/marked" ] || { echo "marker $_mk not drained from trace_pipe within 60 s"; return 1; }
 	_lost=$(for _f in "$_OI"/per_cpu/cpu*/stats; do
 		awk -v f="${_f#"$_OI"/}" '/^(overrun|commit overrun|dropped events):/ && $NF != 0 { printf "%s %s; ", f, $0 }' "$_f"
 	done)
@@ -283,8 +294,9 @@ _obs_reduce() {
 	}' || return 1
 	touch "$_od/state.new"
 	mv "$_od/state.new" "$_od/state"
-	# _obs_sync left the marker as the stream's last line.
-	echo "$_n" >"$_od/consumed"
+	# Consumed: up to the marker (late events after it are applied at the next sync).
+	_m=$(tail -n +$((_c + 1)) "$_od/stream" | grep -n " $1\$" | tail -n 1 | cut -d: -f1)
+	echo $((_c + ${_m:-$((_n - _c))})) >"$_od/consumed"
 }
 
 # _obs_bars: the memory BARs of every PCI device: start end bdf bar class (decimal).  One
