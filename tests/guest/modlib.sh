@@ -7,8 +7,11 @@
 # Expected attributes: Linux <= 6.8 maps vfio BARs DEVICE_nGnRE, 6.9+ NORMAL_NC; sysfs
 # resource mappings are DEVICE_nGnRE everywhere.
 # Also sources observer.sh: obs_start / obs_check compare the module and the CLI with an
-# observer that shares no code with them (tracefs kprobe events on the stage-2 API).
-. "${0%/*}/observer.sh"
+# observer that shares no code with them (tracefs kprobe events on the stage-2 API).  By its
+# place in the image: modlib.sh is sourced by scripts in other directories too (grace,
+# realvm, bench).
+# shellcheck source=tests/guest/observer.sh
+. /s2/tests/observer.sh
 
 # The module does not load on this kernel: init/module-loads is the one failure saying why.
 if [ "${S2_MODULE_UNLOADABLE:-}" = 1 ]; then

@@ -326,7 +326,11 @@ _obs_bars() {
 obs_runs() {
 	_od=$S2_TMP/obs
 	_obs_bars >"$_od/bars"
-	awk -v barf="$_od/bars" '
+	# Under pKVM 6.14+ the stage-2 tables live at EL2, out of the host's reach: nothing can
+	# walk them, so every VM seen is "unwalkable" (a fact of the kernel, not of the module).
+	_unw=0
+	[ "$S2_KVM_MODE" != protected ] || ! kver_ge 6.14 || _unw=1
+	awk -v barf="$_od/bars" -v unw=$_unw '
 	BEGIN { while ((getline l < barf) > 0) { split(l, b, " "); nb++; bs[nb] = b[1] + 0; be[nb] = b[2] + 0; bn[nb] = b[3] " " b[4]; bc[nb] = b[5] } }
 	$1 == "O" { owner[$2] = $3 }
 	$1 == "L" { ls[++n] = $0 }
@@ -339,6 +343,7 @@ obs_runs() {
 			printf "%s %s %020.0f %.0f %.0f %s %s %s %s\n", o, f[2], f[3], f[5], f[4], f[7], f[6], c, w
 		}
 		for (i = 1; i <= m; i++) { split(fl[i], f, " "); o = (f[2] in owner) ? owner[f[2]] : "?"; print o, f[2], "F", f[3], f[4] }
+		if (unw) for (k in owner) print owner[k], k, "S", "unwalkable"
 	}' "$_od/state" | sort
 }
 
