@@ -226,7 +226,7 @@ run_cell() {
 		else if (plan != n) print "fail cell/plan", "plan 1.." plan " but " n " results"
 		printf "time %s %s %.1f\n", (boot == "" ? "?" : boot), (done == "" || boot == "" ? "?" : sprintf("%.1f", done - boot)), wall
 	}' >"$dir/results"
-	log "$line/$mode: $(grep -c '^pass ' "$dir/results") passed, $(grep -c '^fail ' "$dir/results") failed, $(grep -c '^skip ' "$dir/results") skipped ($(awk '$1 == "time" { print $4 }' "$dir/results") s)"
+	log "$line/$mode${kind:+/$kind}: $(grep -c '^pass ' "$dir/results") passed, $(grep -c '^fail ' "$dir/results") failed, $(grep -c '^skip ' "$dir/results") skipped ($(awk '$1 == "time" { print $4 }' "$dir/results") s)"
 }
 
 # prepare_line LINE: fetch the line's kernel, build the module and the initramfs.  On a
