@@ -26,8 +26,12 @@ counts_eq counts "$vm" 12 0
 
 # --- not root -----------------------------------------------------------------------------
 # nobody: run the CLI as uid/gid 65534 (busybox has no su; its start-stop-daemon execs
-# the program in the foreground after changing its ids).
-nobody() { start-stop-daemon -S -c 65534:65534 -x "$S2_CLI" -- "$@"; }
+# the program in the foreground after changing its ids, which it looks up by name: the
+# initramfs has no passwd, so the test adds the user).
+mkdir -p /etc
+grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/:/bin/false' >>/etc/passwd
+grep -q '^nogroup:' /etc/group 2>/dev/null || echo 'nogroup:x:65534:' >>/etc/group
+nobody() { start-stop-daemon -S -c nobody:nogroup -x "$S2_CLI" -- "$@"; }
 if [ -x "$S2_CLI" ]; then
 	out=$(nobody 2>&1)
 	t_eq nonroot-exit "$?" 6
