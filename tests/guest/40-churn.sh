@@ -7,13 +7,13 @@
 # live object, memory held back to its idle value, no kernel complaint (dmesg-clean).  The
 # observer agrees with the module and the CLI after every fifth of the lifecycles; every
 # failed read of the reader counts, except ENOENT or EIO on a VM that went away.
-# 100 lifecycles in the vhe cells of the 4 KiB-page lines, 40 in the others, times s2.soak
+# 60 lifecycles in the vhe cells of the 4 KiB-page lines, 20 in the others, times s2.soak
 # (time budget: each lifecycle is ~70 observed events).
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
 
-N=$(iters 100 40)
+N=$(iters 60 20)
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1
 idle=$(stats_v bytes_held)

@@ -8,7 +8,7 @@
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
 
-if [ "$S2_MODE" = vhe ]; then FLAPS=300; else FLAPS=100; fi
+FLAPS=$(iters 150 60)
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1
 t_run obs-start obs_start || exit 1

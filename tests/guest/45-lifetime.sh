@@ -16,7 +16,7 @@
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
 
-N=$(iters 25 10)
+N=$(iters 15 6)
 t_run devices setup_devices || exit 1
 t_run devices-2 bind_vfio "$S2_IVSHMEM2" || exit 1
 
