@@ -157,7 +157,7 @@ def check_doc(d, consistent):
     fields(mod, {"version": "str", "format": "int", "kernel": "str", "page_size": "int",
                  "fwb": "bool", "lpa2": "bool", "kvm_mode": "str", "discovery": "str",
                  "stats": "obj"}, "module")
-    need(mod["format"] == 1, "module.format")
+    need(mod["format"] in (1, 2), "module.format")  # S2_FORMAT_OLDEST..S2_FORMAT_VERSION
     need(mod["page_size"] in (4096, 16384, 65536), "module.page_size")
     for k, v in mod["stats"].items():
         need(is_int(v), "module.stats.%s" % k)

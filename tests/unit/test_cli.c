@@ -485,17 +485,16 @@ static void test_identity(void **state)
 				      "driver=\"vfio-pci\",class=\"vfio\",attr=\"DEVICE_nGnRE\"} 65536\n"));
 	run_free(&r);
 	/* QEMU's comma escaping: -name grace,,gpu is "grace,gpu", everywhere.  cacheable-6.17 is
-	 * real 7.3 output (scripts/grace-fixture.sh): its Grace memory is class "other" until the
-	 * module attributes memory that is not a PCI resource to its VFIO device (issue 13 part 1;
-	 * then regenerate it and expect vfio NC 16, NORMAL 512 here, and in the two tests below). */
+	 * real 7.3 output (scripts/grace-fixture.sh): nvgrace-gpu's emulated BARs, attributed
+	 * from the VMA, BAR 2 NORMAL_NC (16 pages) and BAR 4 NORMAL (512). */
 	RUN(&r, "--debugfs", fx("cacheable-6.17"), "--proc", proc);
-	expect_run(&r, 0, "5151-9 5151 grace,gpu      0  0      0   528   0 B\n", NULL);
+	expect_run(&r, 0, "5151-9 5151 grace,gpu      0 16    512     0 2.1 MiB\n", NULL);
 	run_free(&r);
 	RUN(&r, "--debugfs", fx("cacheable-6.17"), "--proc", proc, "-c");
 	expect_run(&r, 0, "5151-9,5151,qemu-kvm,\"grace,gpu\",f3a6d1c2-7b8e-4f90-a1b2-c3d4e5f60717,",
 		   NULL);
-	assert_int_equal(pipe_check("check_csv.py", "'vm=5151-9;domain=grace,gpu;vfio_normal_"
-				    "pages=0;other_pages=528'", r.out), 0);
+	assert_int_equal(pipe_check("check_csv.py", "'vm=5151-9;domain=grace,gpu;vfio_nc_pages=16;"
+				    "vfio_normal_pages=512;other_pages=0'", r.out), 0);
 	run_free(&r);
 	RUN(&r, "--debugfs", fx("cacheable-6.17"), "--proc", proc, "--verify");
 	expect_run(&r, 0, "5151-9 grace,gpu ok ", NULL);
@@ -866,7 +865,7 @@ static void test_prometheus_fixtures(void **state)
 		[0] = "",					/* empty */
 		[1] = "",					/* one-vm-6.12: NORMAL_NC */
 		[2] = "4242-11,0000:00:02.0,2,DEVICE_nGnRE",	/* one-vm-6.1 */
-		[3] = "",					/* cacheable-6.17: class other */
+		[3] = "",					/* cacheable-6.17: NC and NORMAL */
 		[4] = "4000-9,0000:04:00.0,0,DEVICE_nGnRE",	/* many-vms */
 		[5] = "",					/* verify-differ */
 	};
@@ -940,8 +939,11 @@ static void test_expect(void **state)
 	RUN(&r, "--debugfs", fx("one-vm-6.1"), "--proc", proc, "--expect", "device");
 	expect_run(&r, 0, "are DEVICE_nGnRE", NULL);
 	run_free(&r);
+	/* Grace: BAR 4 (usemem) is NORMAL; BAR 2 (resmem, uncached by design) is not. */
 	RUN(&r, "--debugfs", fx("cacheable-6.17"), "--proc", proc, "--expect", "cacheable");
-	expect_run(&r, 12, "nothing to check: no VFIO memory", "--expect NORMAL: nothing to check");
+	expect_run(&r, 10, "5151-9 grace,gpu 0000:00:06.0   2 0x0000000010000000 0x0000000010010000 "
+		   "NORMAL_NC    16", "--expect: 1 of 2 VFIO mappings (16 pages) in 1 VM are not NORMAL");
+	assert_null(strstr(r.out, "0x0000000020000000"));
 	run_free(&r);
 	RUN(&r, "--debugfs", fx("many-vms"), "--proc", proc, "--expect", "nc");
 	expect_run(&r, 10, "4000-9 android-07 0000:04:00.0   0 0x0000000010000000",
