@@ -152,7 +152,7 @@ line_modes() {
 
 # The real-VMM cells (docs/testbed.md): the LINE/MODE cells that also get a LINE/MODE/realvm
 # cell (Debian's QEMU and Linux guests inside the emulated host), when that line and mode run.
-REALVM_CELLS=${REALVM_CELLS-6.1/vhe 6.12/vhe 6.12/nvhe 6.12-16k/vhe trixie-backports/vhe}
+REALVM_CELLS=${REALVM_CELLS-6.1/vhe 6.12/nvhe 6.12-16k/vhe trixie-backports/vhe}
 
 # cell_name LINE MODE: "LINE/MODE", then "LINE/MODE/realvm" when that cell is one of
 # REALVM_CELLS (and KINDS, default "std realvm", lists realvm).

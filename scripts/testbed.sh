@@ -272,6 +272,17 @@ main() {
 		done
 	done
 	[ ${#cells[@]} -gt 0 ] || die "no cell to run (KERNELS='$KERNELS' MODES='$MODES')"
+	# Boot order: the longest cells first, so that two job slots end close together: the
+	# 4 KiB VHE cells (the full stress rounds), the other tests/guest/ cells, the real-VMM
+	# cells, then the cells on their own machine (grace: short).
+	mapfile -t cells < <(for c in "${cells[@]}"; do
+		IFS=/ read -r line mode kind <<<"$c"
+		if [ -n "$(mode_arg "$mode" machine)" ]; then k=4
+		elif [ -n "$kind" ]; then k=3
+		elif [ "$mode" = vhe ] && [ "${line%-16k}" = "$line" ]; then k=1
+		else k=2; fi
+		echo "$k $c"
+	done | sort -s -k1,1n | cut -d' ' -f2)
 	[ "$DEBUG_SHELL" != 1 ] || [ ${#cells[@]} -eq 1 ] ||
 		die "DEBUG_SHELL=1 needs exactly one cell (e.g. KERNELS=6.12 MODES=vhe)"
 	# The full selection is what make check runs: then the manifest must be met in full.

@@ -1,19 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # s2-timeout: 600
+# s2-cells: vhe4k protected
 # 40-churn.sh: VM churn.  Two long-lived VMs keep device pages mapped while one VMM process
 # runs VM lifecycles (create, map 16 pages of two VFIO BARs, delete one slot, destroy) and a
 # reader loops over every debugfs file and the CLI.  Afterwards: no VM directory left, no
 # live object, memory held back to its idle value, no kernel complaint (dmesg-clean).  The
 # observer agrees with the module and the CLI after every fifth of the lifecycles; every
 # failed read of the reader counts, except ENOENT or EIO on a VM that went away.
-# 60 lifecycles in the vhe cells of the 4 KiB-page lines, 20 in the others, times s2.soak
+# 50 lifecycles in the 4 KiB VHE cells, 20 in the protected ones (# s2-cells), times s2.soak
 # (time budget: each lifecycle is ~70 observed events).
 . "${0%/*}/lib.sh"
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
 
-N=$(iters 60 20)
+N=$(iters 50 20)
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1
 idle=$(stats_v bytes_held)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # s2-timeout: 120
+# s2-cells: vhe4k
 # 41-races.sh: races.  Two vCPUs fault the same device pages at once (KVM's -EAGAIN path
 # must not double-count); memslot deletion (stage-2 unmap) races with guest faults (map);
 # a VM destroyed while its mappings file is being read.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # s2-timeout: 90
+# s2-cells: vhe4k
 # 43-budget.sh: the tracking budget.  With max_ranges tiny, the probes drop what they cannot
 # record, count it, mark the VM inexact (the CLI says so); once the budget allows, a resync
 # (a walk) restores exact numbers.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # s2-timeout: 420
+# s2-cells: vhe4k protected
 # 45-lifetime.sh: the module's lifetime rules under VM churn (docs/design.md, "Lifetime").
 #   - rmmod while VMs are being destroyed, insmod while VMs are being created and destroyed:
 #     N cycles with a VMM that runs VM lifecycles all along; after each load a long-lived VM
@@ -16,7 +17,7 @@
 . "${0%/*}/modlib.sh"
 skip_if_pkvm_refuses
 
-N=$(iters 15 6)
+N=$(iters 12 6)
 t_run devices setup_devices || exit 1
 t_run devices-2 bind_vfio "$S2_IVSHMEM2" || exit 1
 

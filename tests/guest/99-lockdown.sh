@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # s2-timeout: 120
+# s2-cells: vhe4k
 # 99-lockdown.sh: what a production host's restrictions do to the tool.
 #   - the CLI as an ordinary user: one line that says to run it as root, exit 6 (JSON mode:
 #     an {"error": ...} object);
