@@ -185,14 +185,18 @@ static inline bool s2_vcpu_has_nv(struct kvm_vcpu *vcpu)
 #endif
 }
 
-/* One page of @mm at @addr, referenced (put_page()); the caller holds mmap_read_lock(@mm). */
+/*
+ * One page of @mm at @addr, referenced (put_page()); the caller holds mmap_read_lock(@mm).
+ * FOLL_NOFAULT: a page that is not there (a hole, swapped out, ballooned) is not faulted in
+ * by a reader; the caller counts it unreadable.
+ */
 static inline long s2_gup_remote_one(struct mm_struct *mm, unsigned long addr,
 				     struct page **page)
 {
 #if S2_KERNEL_AT_LEAST(6, 5)
-	return get_user_pages_remote(mm, addr, 1, 0, page, NULL);
+	return get_user_pages_remote(mm, addr, 1, FOLL_NOFAULT, page, NULL);
 #else
-	return get_user_pages_remote(mm, addr, 1, 0, page, NULL, NULL);
+	return get_user_pages_remote(mm, addr, 1, FOLL_NOFAULT, page, NULL, NULL);
 #endif
 }
 

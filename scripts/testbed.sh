@@ -121,14 +121,16 @@ selected_scripts() {
 # script is killed by its timeout and fails as that script; the cell's limit is only
 # reached when the guest itself hangs.
 cell_budget() {
-	local t def=120 scale=1 w sum=120 f
+	local t def=120 scale=1 soak=1 w sum=120 f
 	load_line "$1"
 	for w in ${BOOT_ARGS:-} $KERNEL_ARGS; do
 		case $w in
 		s2.timeout=*) def=${w#*=} ;;
-		s2.timeout_scale=* | s2.soak=*) [ "${w#*=}" -le "$scale" ] || scale=${w#*=} ;;
+		s2.timeout_scale=*) scale=${w#*=} ;;
+		s2.soak=*) soak=${w#*=} ;;
 		esac
 	done
+	scale=$((scale * soak))
 	while read -r f; do
 		t=$(sed -n '1,10s/^# s2-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n1)
 		sum=$((sum + ${t:-$def} * scale + 20))

@@ -31,7 +31,7 @@ obs_check live "$A_PID"
 # knows), noted in $S2_TMP/enoent; each such VM must be gone at the end (checked below).
 rd() {
 	cat "$1" >/dev/null 2>"$S2_TMP/rd.err" && return 0
-	if [ -n "${2:-}" ] && grep -q 'No such file\|Input/output error' "$S2_TMP/rd.err"; then
+	if [ -n "${2:-}" ] && grep -qE 'No such file|Input/output error' "$S2_TMP/rd.err"; then
 		echo "$2" >>"$S2_TMP/enoent"
 	else
 		echo "$1: $(head -c 200 "$S2_TMP/rd.err")" >>"$S2_TMP/rerr"
