@@ -44,7 +44,7 @@ reader() {
 		rd "$S2_DFS/stats"
 		for d in "$S2_DFS"/*-*; do
 			[ -d "$d" ] || continue
-			for f in status mappings verify table; do rd "$d/$f" "$d"; done
+			for f in status mappings verify table effective; do rd "$d/$f" "$d"; done
 		done
 		if [ -x "$S2_CLI" ]; then
 			"$S2_CLI" -j >/dev/null 2>"$S2_TMP/cli.err" ||
