@@ -150,8 +150,9 @@ vmm_tests() {
 		a=$(vmm_cmd tb "touch 1 0-$((N_IVS - 1)) w")
 		case $a in err*Invalid\ argument*) t_ok touch-vfio-bar-refused ;;
 		*) t_fail touch-vfio-bar-refused "answer '$a'" ;; esac
-		# The observer: no device page, one refused NORMAL_NC (vfio BAR) map.
-		obs_self "$tb_PID  c:0,0,0,0,0,0 f:0,1,0"
+		# The observer: no device page, one refused NORMAL_NC (vfio BAR) map, a table
+		# nothing can walk (pKVM 6.14+ keeps it at EL2).
+		obs_self "$tb_PID  c:0,0,0,0,0,0 f:0,1,0 state:unwalkable"
 		vmm_stop tb
 		obs_self_gone
 		s2trace_stop >"$S2_TMP/trace"
