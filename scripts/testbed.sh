@@ -357,6 +357,7 @@ main() {
 	# Report.
 	passed=0 skipped=0
 	fails=()
+	declare -A reported=()
 	printf '\n%-28s %-6s %6s %6s %6s   %-6s %s\n' cell result pass fail skip limit "boot/tests/wall (s)"
 	for cell in "${cells[@]}"; do
 		IFS=/ read -r line mode kind <<<"$cell"
@@ -371,8 +372,9 @@ main() {
 			"$p" "$f" "$s" "${CELL_TIMEOUT:-$(cell_budget "$line" "$kind")}" "${tm:-?}"
 		if grep -q '^fail cell/kernel ' "$r"; then
 			# One line per line of kernels, not per cell.
-			[ "${mode}" = "$(line_modes "$line" "$MODES" | awk '{ print $1 }')" ] && [ -z "$kind" ] &&
+			[ -n "${reported[$line]:-}" ] ||
 				fails+=("$line $(sed -n 's/^fail cell\/kernel //p' "$r")")
+			reported[$line]=1
 			continue
 		fi
 		if grep -q '^fail init/module-loads ' "$r"; then
