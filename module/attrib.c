@@ -253,14 +253,8 @@ static void vma_facts(struct vm_area_struct *vma, struct s2_src *src)
 		src->vma |= S2_VMA_ANY_NC;
 	if (vma->vm_flags & (VM_PFNMAP | VM_IO))
 		src->vma |= S2_VMA_PFNMAP;
-	switch (FIELD_GET(PTE_ATTRINDX_MASK, pgprot_val(vma->vm_page_prot))) {
-	case MT_NORMAL_NC:
-	case MT_DEVICE_nGnRnE:
-	case MT_DEVICE_nGnRE:
-		break;
-	default:
+	if (s2_vma_cacheable(vma))
 		src->vma |= S2_VMA_CACHEABLE;
-	}
 	if (vma_vfio(vma, src))
 		src->vma |= S2_VMA_VFIO;
 }

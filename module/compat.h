@@ -200,6 +200,19 @@ static inline long s2_gup_remote_one(struct mm_struct *mm, unsigned long addr,
 #endif
 }
 
+/* Is @vma's own memory type cacheable (not Normal-NC, not Device)? */
+static inline bool s2_vma_cacheable(const struct vm_area_struct *vma)
+{
+	switch (FIELD_GET(PTE_ATTRINDX_MASK, pgprot_val(vma->vm_page_prot))) {
+	case MT_NORMAL_NC:
+	case MT_DEVICE_nGnRnE:
+	case MT_DEVICE_nGnRE:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /*
  * s2_vma_device_attr() - the attribute KVM gives a device page (not system RAM) of @vma at
  * stage 2 when the guest first touches it, as user_mem_abort() (7.1+: kvm_s2_fault_*())
@@ -210,14 +223,8 @@ static inline long s2_gup_remote_one(struct mm_struct *mm, unsigned long addr,
 static inline enum s2_attr s2_vma_device_attr(struct vm_area_struct *vma)
 {
 #if S2_KERNEL_AT_LEAST(6, 17)
-	switch (FIELD_GET(PTE_ATTRINDX_MASK, pgprot_val(vma->vm_page_prot))) {
-	case MT_NORMAL_NC:
-	case MT_DEVICE_nGnRnE:
-	case MT_DEVICE_nGnRE:
-		break;
-	default:
+	if (s2_vma_cacheable(vma))
 		return kvm_supports_cacheable_pfnmap() ? S2_ATTR_NORMAL : S2_ATTR_NR;
-	}
 #endif
 #if S2_KERNEL_AT_LEAST(6, 9)
 	if (vma->vm_flags & VM_ALLOW_ANY_UNCACHED)
