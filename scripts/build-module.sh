@@ -72,25 +72,8 @@ ensure_chroot() {
 }
 
 # in_env CMD...: run CMD in the line's build environment, with $kdir (read-only) and $mod
-# visible at their own paths.
-in_env() {
-	case $BUILDENV in
-	host)
-		"$@" ;;
-	chroot:*)
-		# shellcheck disable=SC2016
-		unshare --mount --propagation private -- bash -euc '
-			ch=$1 kdir=$2 mod=$3; shift 3
-			mkdir -p "$ch$kdir" "$ch$mod"
-			mount --bind "$kdir" "$ch$kdir"
-			mount -o remount,bind,ro "$ch$kdir"
-			mount --bind "$mod" "$ch$mod"
-			exec chroot "$ch" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-				HOME=/root LC_ALL=C.UTF-8 "$@"' _ "$chroot" "$kdir" "$mod" "$@" ;;
-	*)
-		die "kernels/$LINE.conf: unknown BUILDENV '$BUILDENV'" ;;
-	esac
-}
+# visible at their own paths (lib.sh in_buildenv).
+in_env() { in_buildenv "${chroot:-}" "$kdir" "$mod" "$@"; }
 
 case $BUILDENV in
 host) ;;

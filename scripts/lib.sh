@@ -150,6 +150,30 @@ line_modes() {
 	printf '%s\n' "${2:-$MODES_DEFAULT}"
 }
 
+# in_buildenv CHROOT KDIR DIR CMD...: run CMD in the line's build environment (BUILDENV:
+# host, or CHROOT entered in a private mount namespace) with KDIR (read-only) and DIR
+# visible at their own paths.
+in_buildenv() {
+	local ch=$1 kdir=$2 dir=$3
+	shift 3
+	case $BUILDENV in
+	host)
+		"$@" ;;
+	chroot:*)
+		# shellcheck disable=SC2016
+		unshare --mount --propagation private -- bash -euc '
+			ch=$1 kdir=$2 mod=$3; shift 3
+			mkdir -p "$ch$kdir" "$ch$mod"
+			mount --bind "$kdir" "$ch$kdir"
+			mount -o remount,bind,ro "$ch$kdir"
+			mount --bind "$mod" "$ch$mod"
+			exec chroot "$ch" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+				HOME=/root LC_ALL=C.UTF-8 "$@"' _ "$ch" "$kdir" "$dir" "$@" ;;
+	*)
+		die "kernels/$LINE.conf: unknown BUILDENV '$BUILDENV'" ;;
+	esac
+}
+
 # The real-VMM cells (docs/testbed.md): the LINE/MODE cells that also get a LINE/MODE/realvm
 # cell (Debian's QEMU and Linux guests inside the emulated host), when that line and mode run.
 REALVM_CELLS=${REALVM_CELLS-6.1/vhe 6.12/nvhe 6.12-16k/vhe trixie-backports/vhe}
