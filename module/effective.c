@@ -18,9 +18,11 @@
  *  4. capture again: a root is reported only if it is still current on a vCPU after the
  *     walk (the kernel's TTBR1 table; a user root's TTBR0 and ASID), never on plausibility.
  *
- * Bounds: at most effective_budget descriptors per read (module parameter), shared fairly
- * between roots and, within a table, between its valid entries, so that a huge linear map
- * cannot starve the vmalloc area where ioremap()s live; a cut walk says "partial".  No KVM
+ * Bounds: at most effective_budget descriptors per read (module parameter): the user roots
+ * share half of it, the kernel's root has the rest; within a table, each valid entry is
+ * guaranteed half of an equal share and may use what the entries after it do not need, so
+ * that a huge linear map cannot starve the vmalloc area where ioremap()s live, nor is a
+ * linear map that fits cut; a cut walk says "partial".  No KVM
  * lock is held while walking (the tracked state is read under vm->lock per lookup, guest
  * memory through page references), memslots only under SRCU while copied.  At most
  * S2_EFF_MAX_ROWS rows; the report's buffer has a fixed size.
@@ -346,13 +348,16 @@ static void leaf(struct s2_eff *e, struct s2_eroot *rt, u64 va, u64 desc, int le
 /*
  * Walk the table at @tpa, @n descriptors at @level mapping VAs from @va, within @budget
  * descriptors.  Returns the descriptors used.  The budget left after reading the table is
- * shared between its valid entries: each subtree gets an equal part of what is left.
+ * shared between its valid entries: each subtree is guaranteed half of an equal part
+ * (floor), and may use what is left beyond the floors of the subtrees after it.  A huge
+ * linear map therefore cannot starve the vmalloc area where ioremap()s live, and a linear
+ * map that fits in the budget is not cut because it comes first.
  */
 static u64 walk(struct s2_eff *e, struct s2_eroot *rt, u64 tpa, int level, u64 va, u64 n,
 		u64 budget)
 {
 	unsigned int shift = s2_level_shift(level, rt->r.page_shift);
-	u64 *t = rt->buf[level + 1], i, valid = 0, used = n;
+	u64 *t = rt->buf[level + 1], i, valid = 0, used = n, floor;
 
 	if (budget < n) {
 		rt->cut = true;
@@ -366,6 +371,7 @@ static u64 walk(struct s2_eff *e, struct s2_eroot *rt, u64 tpa, int level, u64 v
 	rt->descs += n;
 	for (i = 0; i < n; i++)
 		valid += t[i] & 1;
+	floor = valid ? (budget - used) / (2 * valid) : 0;
 	for (i = 0; i < n && valid; i++) {
 		u64 desc = t[i], vai = va + (i << shift);
 
@@ -375,7 +381,7 @@ static u64 walk(struct s2_eff *e, struct s2_eroot *rt, u64 tpa, int level, u64 v
 			/* The child fills the next level's buffer; t stays this level's. */
 			used += walk(e, rt, s2_desc_addr(desc, level, rt->r.page_shift, rt->r.ds),
 				     level + 1, vai, 1ULL << (rt->r.page_shift - 3),
-				     (budget - used) / valid);
+				     budget - used - (valid - 1) * floor);
 		} else if (level == S2_LEAF_LEVEL ? (desc & 3) == 3 :
 			   ((desc & 3) == 1 && s2_s1_block_ok(level, &rt->r))) {
 			leaf(e, rt, vai, desc, level);
@@ -695,7 +701,7 @@ static size_t print_report(struct s2_eff *e, char *out, size_t size)
 static void gather(struct s2_eff *e)
 {
 	struct s2_capture *c = NULL;
-	u64 t0, budget;
+	u64 t0, budget, ubudget, floor;
 	unsigned int r;
 	int ret;
 
@@ -742,19 +748,28 @@ static void gather(struct s2_eff *e)
 		goto end;
 	}
 
+	/*
+	 * The user roots (best effort) first, within half of the budget, as walk() shares a
+	 * table between its entries; then the kernel's root (where ioremap()s live) with the
+	 * rest, at least half.
+	 */
 	t0 = ktime_get_ns();
 	budget = READ_ONCE(s2_eff_budget);
-	for (r = 0; r < e->nroots; r++) {
-		struct s2_eroot *rt = &e->roots[r];
-		u64 share = budget / (e->nroots - r), used;
+	ubudget = budget / 2;
+	floor = e->nroots > 1 ? ubudget / (2 * (e->nroots - 1)) : 0;
+	for (r = 1; r <= e->nroots; r++) {
+		struct s2_eroot *rt = &e->roots[r % e->nroots];
+		u64 left = e->nroots - r, share;
 
+		if (r < e->nroots)
+			share = ubudget - min(ubudget, e->descs + (left - 1) * floor);
+		else
+			share = budget - min(budget, e->descs);
 		if (rt->status == S2_RS_UNAVAILABLE)
 			continue;
 		walk_root(e, rt, share);
-		used = rt->descs;
 		e->descs += rt->descs;
 		e->tables += rt->tables;
-		budget -= min(used, budget);
 	}
 	e->walk_ns = ktime_get_ns() - t0;
 

@@ -39,7 +39,10 @@ p5_runs() {
 p5_run() {
 	[ "$1" = off ] && { p5_runs; return; }
 	mod_load || return 1
-	wait_vm "$vm" || { echo "module did not publish $vm" >&2; return 1; }
+	# The VM was found at load: its first walk (resync) must be over before the runs, or
+	# the runs pay for it (under icount every CPU's instructions count).
+	{ wait_vm "$vm" && b_wait_status "$vm" resyncs 1; } ||
+		{ echo "module did not publish $vm or did not resync it" >&2; return 1; }
 	_rp=
 	if [ "$1" = reading ]; then
 		rm -f "$S2_TMP/p5.stop"
