@@ -18,13 +18,16 @@
 #                 left open after the demo (the VM keeps running); 'exit' powers off
 #   DEMO_TIMEOUT  seconds before the emulated host is killed (default 300; not with DEMO_SHELL)
 #   DEMO_GUEST_TIMEOUT  seconds the host waits for the nested guest's "ready" (default 150)
-#   DEMO_QEMU_SUITE     Debian suite of the arm64 qemu-system-arm put in the image (bookworm)
+#   DEMO_QEMU_SUITE     Debian suite of the arm64 qemu-system-arm put in the image (bookworm;
+#                       VM_QEMU_SUITE of scripts/vmimage.sh)
 #   KERNEL_ARGS   extra kernel command line for the emulated host (e.g. demo.guest_mem=256M)
 #   DEMO_T0       start time (date +%s.%N) for the total printed at the end (mk/demo.mk)
 # Output: $B/demo/<line>-<mode>/{console.log,qemu.cmd,qemu.err}.  Exit status 0 only when
 # the guest came up and kvm_s2stat showed its VFIO pages with the kernel's attribute; else
 # one line "demo: FAILED: <reason>" on stderr.
 #
+# The image (testbed initramfs + a layer with QEMU, the guest's kernel and initramfs) is made
+# with scripts/vmimage.sh, which the testbed's real-VMM cells share (scripts/build-vmimage.sh).
 # Cache ($B/cache/demo-qemu): the arm64 .debs of qemu-system-arm and its dependency closure
 # (resolved and downloaded by apt through the private root of lib.sh), and per version the
 # minimal tree (the binary, the shared objects it needs by DT_NEEDED, the dynamic loader).
@@ -36,10 +39,8 @@ DEMO_MODE=${DEMO_MODE:-vhe}
 DEMO_SHELL=${DEMO_SHELL:-0}
 DEMO_TIMEOUT=${DEMO_TIMEOUT:-300}
 DEMO_GUEST_TIMEOUT=${DEMO_GUEST_TIMEOUT:-150}
-DEMO_QEMU_SUITE=${DEMO_QEMU_SUITE:-bookworm}
 KERNEL_ARGS=${KERNEL_ARGS:-}
 QEMU=${QEMU:-qemu-system-aarch64}
-CROSS=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-}
 case $DEMO_SHELL in 1 | y | yes) DEMO_SHELL=1 ;; *) DEMO_SHELL=0 ;; esac
 
 T0=${DEMO_T0:-$(date +%s.%N)}
@@ -63,119 +64,22 @@ cli_note=
 [ -z "$cli_note" ] || warn "$cli_note"
 
 # --- 2. Debian's arm64 qemu-system-aarch64 and the shared objects it needs ---------------
-QC=$CACHE/demo-qemu
-
-# so_path ROOT FILE: FILE (a path inside ROOT) with its symlinks resolved inside ROOT.
-so_path() {
-	local root=$1 f=$2 t i=0
-	while [ -L "$root$f" ] && [ $i -lt 20 ]; do
-		t=$(readlink "$root$f")
-		case $t in /*) f=$t ;; *) f=$(dirname "$f")/$t ;; esac
-		i=$((i + 1))
-	done
-	[ -f "$root$f" ] || return 1
-	realpath -m -s "$f"
-}
-
-# qemu_tree: print the cached minimal qemu tree's directory (build it if needed).
-qemu_tree() {
-	local ver vs tree tmp root lib interp f q n dir p
-	ver=$(papt_cache -o "APT::Default-Release=$DEMO_QEMU_SUITE" policy qemu-system-arm:arm64 |
-		sed -n 's/^ *Candidate: //p' | head -n1)
-	case $ver in '' | '(none)') die "qemu-system-arm:arm64 not in the private package lists" ;; esac
-	vs=$(printf '%s' "$ver" | tr -c 'A-Za-z0-9.+~-' _)
-	tree=$QC/tree-$vs
-	if [ -f "$tree.ok" ]; then
-		log "qemu-system-arm:arm64 $ver (cached: $(du -sh "$tree" | cut -f1))"
-		echo "$tree"
-		return
-	fi
-	log "qemu-system-arm:arm64 $ver ($DEMO_QEMU_SUITE): resolving and downloading its dependency closure"
-	rm -rf "$QC/debs" "$tree" "$tree.tmp" "$QC/root"
-	mkdir -p "$QC/debs/partial"
-	# One apt-get run resolves the closure against an empty status (nothing installed) and
-	# downloads it; the machine's apt configuration and state are not used.
-	if ! papt_get -y -o "APT::Default-Release=$DEMO_QEMU_SUITE" -o "Dir::Cache::archives=$QC/debs/" \
-		-o "Dir::State::extended_states=$QC/extended_states" --no-install-recommends \
-		--download-only install qemu-system-arm:arm64 >"$QC/download.log" 2>&1; then
-		tail -n 20 "$QC/download.log" >&2
-		die "cannot download qemu-system-arm:arm64 and its dependencies (log: $QC/download.log)"
-	fi
-	log "downloaded $(find "$QC/debs" -name '*.deb' | wc -l) packages ($(du -sh "$QC/debs" | cut -f1)); extracting the libraries"
-	root=$QC/root
-	mkdir -p "$root"
-	# Architecture-independent packages carry no shared objects (a missing one fails below).
-	# shellcheck disable=SC2016 # $0 and $f belong to the inner sh
-	find "$QC/debs" -maxdepth 1 -name '*_arm64.deb' -print0 |
-		xargs -0 -n 8 -P "$(nproc)" sh -c 'for f; do dpkg-deb -x "$f" "$0" || exit 255; done' "$root" ||
-		die "extracting the qemu packages failed"
-	q=/usr/bin/qemu-system-aarch64
-	[ -f "$root$q" ] || die "no $q in qemu-system-arm"
-	tmp=$tree.tmp
-	mkdir -p "$tmp/usr/bin"
-	cp "$root$q" "$tmp$q"
-	interp=$(readelf -l "$root$q" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
-	[ -n "$interp" ] || die "$q has no program interpreter"
-	p=$(so_path "$root" "$interp") || die "dynamic loader $interp not in libc6"
-	mkdir -p "$tmp$(dirname "$interp")"
-	cp "$root$p" "$tmp$interp"
-	# Breadth-first over DT_NEEDED, in the default library directories of Debian arm64.
-	declare -A seen=()
-	local -a queue=("$q")
-	n=0
-	while [ ${#queue[@]} -gt 0 ]; do
-		f=${queue[0]}
-		queue=("${queue[@]:1}")
-		for lib in $(readelf -d "$root$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-			[ -z "${seen[$lib]:-}" ] || continue
-			seen[$lib]=1
-			p=
-			for dir in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib /usr/lib; do
-				p=$(so_path "$root" "$dir/$lib") && break
-			done
-			[ -n "$p" ] || die "$lib (needed by ${f##*/}) is in none of the downloaded library packages"
-			mkdir -p "$tmp$dir"
-			cp "$root$p" "$tmp$dir/$lib"
-			queue+=("$dir/$lib")
-			n=$((n + 1))
-		done
-	done
-	rm -rf "$root"
-	mv "$tmp" "$tree"
-	printf '%s %s\n' "$ver" "$n" >"$tree.ok"
-	log "qemu tree: $q + $n shared objects + loader ($(du -sh "$tree" | cut -f1)) in $tree"
-	echo "$tree"
-}
-
-cache_lock
-papt_init
-qtree=$(qemu_tree)
-flock -u 9
+# shellcheck source=scripts/vmimage.sh
+. "$TOP/scripts/vmimage.sh"
+qtree=$(vmi_qemu_tree)
 
 # --- 3. the nested guest's parts: busybox-static, bartouch ---------------------------------
 bb=$CACHE/busybox-static/bin/busybox
-[ -x "$bb" ] || fail "$bb missing (scripts/build-initramfs.sh fetches it)"
 bt=$D/bartouch
-if [ ! -x "$bt" ] || [ "$TOP/tests/demo/bartouch.c" -nt "$bt" ]; then
-	"${CROSS}gcc" -std=c11 -Wall -Wextra -Werror -O2 -static -o "$bt.tmp" \
-		"$TOP/tests/demo/bartouch.c" || fail "building tests/demo/bartouch.c failed (${CROSS}gcc, libc6-dev-arm64-cross)"
-	mv "$bt.tmp" "$bt"
-fi
-
-# mkcpio DIR: a newc archive of DIR on stdout, reproducible (owner root, mtime 0).
-mkcpio() {
-	find "$1" -exec touch -h -d @0 {} +
-	(cd "$1" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
-		cpio --quiet -o -H newc -R 0:0 --reproducible)
-}
+vmi_static "$bt" "$TOP/tests/demo/bartouch.c"
 
 # --- 4. the demo layer over the testbed image, and the combined initrd --------------------
 # Rebuilt only when an input changes: the testbed image, the qemu tree, the kernel, the
-# demo's own files and this script.
+# demo's own files and the scripts.
 img=$OUT/initrd.img
 sum=$( {
 	sha256sum "$base_img" "$kdir/versions" "$bb" "$bt" "$TOP/tests/demo/host-init" \
-		"$TOP/tests/demo/guest-init" "$0"
+		"$TOP/tests/demo/guest-init" "$0" "$TOP/scripts/vmimage.sh"
 	echo "$qtree $(cat "$qtree.ok") $(command -v lz4 || true)"
 } | sha256sum | cut -d' ' -f1)
 if [ -f "$img" ] && [ "$(cat "$OUT/.initrd-sum" 2>/dev/null)" = "$sum" ]; then
@@ -183,16 +87,9 @@ if [ -f "$img" ] && [ "$(cat "$OUT/.initrd-sum" 2>/dev/null)" = "$sum" ]; then
 else
 	# The nested guest's initramfs.
 	g=$OUT/guest.tmp
-	rm -rf "$g"
-	mkdir -p "$g"/{bin,dev,proc,sys}
-	cp "$bb" "$g/bin/busybox"
-	ln -s busybox "$g/bin/sh"
+	vmi_guest_base "$g"
 	install -m 0755 "$bt" "$g/bin/bartouch"
 	install -m 0755 "$TOP/tests/demo/guest-init" "$g/init"
-	if [ "$(id -u)" = 0 ]; then
-		mknod -m 0600 "$g/dev/console" c 5 1
-		mknod -m 0666 "$g/dev/null" c 1 3
-	fi
 	# The layer: /demo/init, the guest's kernel and initramfs, the qemu tree.
 	st=$OUT/layer.tmp
 	rm -rf "$st"
@@ -200,15 +97,8 @@ else
 	cp -a "$qtree/." "$st/"
 	install -m 0755 "$TOP/tests/demo/host-init" "$st/demo/init"
 	cp "$(readlink -f "$kdir/vmlinuz")" "$st/demo/guest/vmlinuz"
-	mkcpio "$g" | gzip -n -1 >"$st/demo/guest/initrd.gz"
-	# The kernel unpacks concatenated archives.  lz4 (legacy format) unpacks fastest under
-	# TCG (~4 s for this layer; gzip ~8 s, uncompressed ~6 s).
-	if command -v lz4 >/dev/null; then
-		{ cat "$base_img"; mkcpio "$st" | lz4 -q -l -1 - -; } >"$img.tmp"
-	else
-		{ cat "$base_img"; mkcpio "$st"; } >"$img.tmp"
-	fi
-	mv "$img.tmp" "$img"
+	vmi_mkcpio "$g" | gzip -n -1 >"$st/demo/guest/initrd.gz"
+	vmi_layer "$base_img" "$st" "$img"
 	echo "$sum" >"$OUT/.initrd-sum"
 	rm -rf "$g" "$st"
 	log "demo image $img ($(du -m "$img" | cut -f1) MiB: testbed image + qemu + guest kernel and initramfs)"
