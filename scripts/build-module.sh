@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# build-module.sh LINE: build kvm_s2stat.ko for kernel line LINE (kernels/LINE.conf) into
-# $B/LINE/kvm_s2stat.ko, warnings as errors.
+# build-module.sh LINE [DIR]: build kvm_s2stat.ko for kernel line LINE (kernels/LINE.conf) into
+# $B/LINE/kvm_s2stat.ko, warnings as errors.  With DIR (a directory with a Kbuild, e.g.
+# tests/bench/probecost for `make bench`): that module instead, $B/LINE/<basename DIR>.ko.
 #
 # The sources (Kbuild, module/, include/) are copied to $B/LINE/mod/ so that several kernels
 # build from one checkout; the source tree is never written.  The module is built with the
@@ -14,7 +15,10 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 1 ] || die "usage: $0 LINE"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: $0 LINE [DIR]"
+src=${2:+$(cd "$2" && pwd)}
+name=kvm_s2stat
+[ -z "$src" ] || name=$(basename "$src")
 load_line "$1"
 "$TOP/scripts/fetch-kernel.sh" "$LINE"
 
@@ -22,8 +26,11 @@ kdir=$(cd "$KROOT/$LINE" && pwd -P)
 hdr=$(cd "$kdir/build" && pwd -P)
 abi=$(cat "$kdir/abi")
 out=$B/$LINE
-mod=$out/mod
-ko=$out/kvm_s2stat.ko
+mod=$out/mod${src:+-$name}
+ko=$out/$name.ko
+stampf=$out/.module-stamp${src:+-$name}
+blog=$out/module-build${src:+-$name}.log
+if [ -n "$src" ]; then srcs=(-C "$src" .); else srcs=(Kbuild module include); fi
 cross=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-}
 # W=1 is clean on every line so far; MODULE_W= (empty) turns it off.
 extra=${MODULE_W-W=1}
@@ -101,32 +108,32 @@ stamp=$( {
 	echo "$abi $BUILDENV $ccver $extra"
 	sha256sum "$0" "$hdr/.config" "$hdr/Module.symvers"
 	tar -C "$TOP" -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-		Kbuild module include | sha256sum
+		"${srcs[@]}" | sha256sum
 } | sha256sum | cut -d' ' -f1)
-if [ -f "$ko" ] && [ -f "$out/.module-stamp" ] && [ "$(cat "$out/.module-stamp")" = "$stamp" ]; then
+if [ -f "$ko" ] && [ -f "$stampf" ] && [ "$(cat "$stampf")" = "$stamp" ]; then
 	log "line $LINE: $ko up to date"
 	exit 0
 fi
 
-log "line $LINE: building kvm_s2stat.ko for $abi with $cc $ccver ($BUILDENV)"
-rm -rf "$mod" "$ko" "$out/.module-stamp"
+log "line $LINE: building $name.ko for $abi with $cc $ccver ($BUILDENV)"
+rm -rf "$mod" "$ko" "$stampf"
 mkdir -p "$mod"
-cp -a "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$mod/"
+if [ -n "$src" ]; then cp -a "$src/." "$mod/"; else cp -a "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$mod/"; fi
 if ! in_env make -s -j"$(nproc)" -C "$hdr" M="$mod" ARCH=arm64 CROSS_COMPILE="$cross" \
-	KCFLAGS=-Werror ${extra:+"$extra"} modules >"$out/module-build.log" 2>&1; then
-	cat "$out/module-build.log" >&2
-	die "line $LINE: module build failed (log: $out/module-build.log)"
+	KCFLAGS=-Werror ${extra:+"$extra"} modules >"$blog" 2>&1; then
+	cat "$blog" >&2
+	die "line $LINE: module build failed (log: $blog)"
 fi
-grep -v '^Skipping BTF generation' "$out/module-build.log" >&2 || true
-[ -f "$mod/kvm_s2stat.ko" ] || die "line $LINE: the build produced no kvm_s2stat.ko"
+grep -v '^Skipping BTF generation' "$blog" >&2 || true
+[ -f "$mod/$name.ko" ] || die "line $LINE: the build produced no $name.ko"
 
 # The result must be loadable by exactly this kernel, built by the kernel's compiler major.
-magic=$(modinfo -F vermagic "$mod/kvm_s2stat.ko")
+magic=$(modinfo -F vermagic "$mod/$name.ko")
 [ "${magic%% *}" = "$abi" ] || die "line $LINE: module vermagic '$magic' does not match $abi"
-kogcc=$(ko_gcc_major "$mod/kvm_s2stat.ko")
+kogcc=$(ko_gcc_major "$mod/$name.ko")
 [ "$kogcc" = "$kgcc" ] || die "line $LINE: module built by gcc-$kogcc, kernel by gcc-$kgcc"
 
-cp "$mod/kvm_s2stat.ko" "$ko.tmp"
+cp "$mod/$name.ko" "$ko.tmp"
 mv "$ko.tmp" "$ko"
-echo "$stamp" >"$out/.module-stamp"
+echo "$stamp" >"$stampf"
 log "line $LINE: $ko ($(stat -c %s "$ko") bytes, gcc-$kogcc)"
