@@ -262,6 +262,8 @@ static int map_ram(struct slot *s)
 	if (madvise(s->hva, s->size, g.nothp ? MADV_NOHUGEPAGE : MADV_HUGEPAGE) &&
 	    errno != EINVAL)
 		return fail_errno("madvise");
+	if (g.mergeable && madvise(s->hva, s->size, MADV_MERGEABLE))
+		return fail_errno("madvise MADV_MERGEABLE (no KSM in this kernel?)");
 	return 0;
 }
 
