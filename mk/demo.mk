@@ -36,6 +36,23 @@ demo:
 	DEMO_T0=$$t0 DEMO_KERNEL=$(DEMO_KERNEL) DEMO_MODE=$(DEMO_MODE) DEMO_SHELL=$(DEMO_SHELL) \
 	  $(TOP)/scripts/demo.sh
 
+# make demo-check: what `make check` runs: the demo's code path from the same build,
+# non-interactive, console into $(B)/demo/check.log; its verdict goes into
+# $(B)/demo/check.result ("pass|fail demo/make-demo ..."), which scripts/testbed.sh counts
+# in the final "N passed, N failed" (CHECK_RESULTS).  Never fails by itself.
+.PHONY: demo-check
+demo-check:
+	@mkdir -p $(B)/demo; t0=$$(date +%s); \
+	if $(MAKE) --no-print-directory demo DEMO_SHELL=0 DEMO_KERNEL=$(DEMO_KERNEL) DEMO_MODE=$(DEMO_MODE) \
+	    >$(B)/demo/check.log 2>&1; then \
+	  echo "pass demo/make-demo" >$(B)/demo/check.result; \
+	else \
+	  why=$$(sed -n 's/^demo: FAILED: //p' $(B)/demo/check.log | tail -n1); \
+	  [ -n "$$why" ] || why=$$(grep -m1 -iE 'error' $(B)/demo/check.log); \
+	  echo "fail demo/make-demo $${why:-see $(B)/demo/check.log}  [log: $(B)/demo/check.log]" >$(B)/demo/check.result; \
+	fi; \
+	echo "[check] demo ($(DEMO_KERNEL)/$(DEMO_MODE)): $$(cut -d' ' -f1 $(B)/demo/check.result) in $$(( $$(date +%s) - t0 )) s; $$(grep -m1 '^demo: OK' $(B)/demo/check.log || true)" >&2
+
 # shellcheck the demo's scripts (the build side and what runs in the emulated host/guest).
 .PHONY: demo-lint
 demo-lint:

@@ -36,9 +36,9 @@ FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=a
 # Bounded runs in host-test: FUZZ_RUNS (parsers) and FUZZ_IDENT_RUNS (VMM command lines and
 # every output of the identity: ~2000 inputs/s) inputs, or FUZZ_SMOKE_TIME seconds each,
 # whichever comes first.
-FUZZ_RUNS ?= 1200000
-FUZZ_IDENT_RUNS ?= 250000
-FUZZ_SMOKE_TIME ?= 150
+FUZZ_RUNS ?= 300000
+FUZZ_IDENT_RUNS ?= 50000
+FUZZ_SMOKE_TIME ?= 30
 FUZZ_TIME ?= 600
 
 UT := $(B)/host-test

@@ -3,15 +3,16 @@
  * kvm_s2stat attribution: where a device-memory range comes from, and why it got its
  * attribute.
  *
- * From the mapping itself first: the memslot holding the IPA, the VMA the VMM mapped there,
- * and, when that VMA is an mmap of a VFIO device file, the device and region behind it (for
- * vfio-pci and its variants the region index sits in the high bits of the mmap offset:
- * VFIO_PCI_OFFSET_SHIFT).  This runs in process context, in a settle, before the table is
- * read.  Where the VMA cannot be read (the VMM's address space is gone), by physical address:
- * a sorted table of every assigned PCI memory BAR (address range, BDF, BAR index, driver),
- * rebuilt in process context at load and on every PCI bus notification that can change it
- * (device added or removed, driver bound or unbound), published with RCU and looked up with
- * a binary search and no lock.
+ * From the mapping itself first: the memslot holding the IPA, the VMA the VMM mapped there, and,
+ * when that VMA is an mmap of a VFIO device file, the device and region behind it (for vfio-pci
+ * and its variants the region index sits in the high bits of the mmap offset:
+ * VFIO_PCI_OFFSET_SHIFT; before 6.10 vfio-pci replaces the offset with the PFN, so a leaf inside
+ * one of the device's PCI resources takes its BAR from that resource).  This runs in process
+ * context, in a settle, before the table is read.  Where the VMA cannot be read (the VMM's address
+ * space is gone), by physical address: a sorted table of every assigned PCI memory BAR (address
+ * range, BDF, BAR index, driver), rebuilt in process context at load and on every PCI bus
+ * notification that can change it (device added or removed, driver bound or unbound), published
+ * with RCU and looked up with a binary search and no lock.
  *
  * A VFIO device file is recognised by its vfio_device: the file's (6.2+: through its
  * vfio_device_file) must equal the drvdata of a PCI device bound to a vfio driver (vfio-pci
@@ -252,14 +253,8 @@ static void vma_facts(struct vm_area_struct *vma, struct s2_src *src)
 		src->vma |= S2_VMA_ANY_NC;
 	if (vma->vm_flags & (VM_PFNMAP | VM_IO))
 		src->vma |= S2_VMA_PFNMAP;
-	switch (FIELD_GET(PTE_ATTRINDX_MASK, pgprot_val(vma->vm_page_prot))) {
-	case MT_NORMAL_NC:
-	case MT_DEVICE_nGnRnE:
-	case MT_DEVICE_nGnRE:
-		break;
-	default:
+	if (s2_vma_cacheable(vma))
 		src->vma |= S2_VMA_CACHEABLE;
-	}
 	if (vma_vfio(vma, src))
 		src->vma |= S2_VMA_VFIO;
 }
@@ -376,8 +371,14 @@ void s2_attrib_leaf(const struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, struct s2_
 		if (ipa < w->start || ipa >= w->end)
 			continue;
 		*src = w->src;
-		if (!(src->vma & S2_VMA_VFIO)) {
-			s2_attrib_lookup(pa, &bar);
+		s2_attrib_lookup(pa, &bar);
+		/*
+		 * A VFIO window names its device; the BAR is the PCI resource holding @pa when
+		 * that device has one (before 6.10 vfio-pci rewrites vm_pgoff to the PFN, so
+		 * the offset's region index is only trusted for emulated regions, e.g.
+		 * nvgrace-gpu's usemem/resmem, which no PCI resource holds).
+		 */
+		if (!(src->vma & S2_VMA_VFIO) || bar.bdf == src->bdf) {
 			src->bdf = bar.bdf;
 			src->bar = bar.bar;
 			src->drv = bar.drv;

@@ -15,19 +15,28 @@
  *  6.19        prot X splits into PX/UX and moves R/W/DEVICE/NORMAL_NC up; descriptors use
  *              XN[1:0] (FEAT_XNX); teardown is _destroy_range() + _destroy_pgd()
  *
+ * For the effective memory types (capture.c, effective.c): get_user_pages_remote() loses its
+ * vmas argument in 6.5; nested virtualisation (asm/kvm_nested.h, vcpu_has_nv()) arrives in
+ * 6.3-6.8 and puts EL1 registers behind ctxt_sys_reg() (VNCR page); VM_ALLOW_ANY_UNCACHED
+ * (6.9) and cacheable PFNMAP (6.17) decide what a device page will get at stage 2.
+ *
  * Every hooked function's prototype is checked against the kernel's own declaration at build
  * time (S2_CHECK_PROTO below): a kernel that changes one fails the build, not the host.
  */
 #ifndef KVM_S2STAT_COMPAT_H
 #define KVM_S2STAT_COMPAT_H
 
+#include <linux/bitfield.h>
 #include <linux/build_bug.h>
 #include <linux/ftrace.h>
 #include <linux/kvm_host.h>
+#include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/version.h>
 #include <asm/kvm_pgtable.h>
 #include <asm/virt.h>
+
+#include <kvm_s2stat/decode.h>
 
 /* The one version test; everything below is expressed with it. */
 #define S2_KERNEL_AT_LEAST(major, minor) \
@@ -48,6 +57,8 @@
 #if S2_KERNEL_AT_LEAST(6, 14)
 #include <asm/kvm_pkvm.h>
 #endif
+#include <asm/kvm_emulate.h>	/* and asm/kvm_nested.h (vcpu_has_nv()) where it exists */
+#include <asm/kvm_mmu.h>
 
 /* enum kvm_pgtable_prot, by the header's own names. */
 #if S2_KERNEL_AT_LEAST(6, 19)
@@ -155,6 +166,72 @@ static __always_inline unsigned long s2_fregs_arg(struct ftrace_regs *fregs, uns
 #else
 #define S2_RET_FPROBE	0
 #endif
+
+/* ---- the effective memory types (capture.c, effective.c) ---- */
+
+/*
+ * A saved EL1 register of a vCPU (its context array; behind the VNCR page for nested
+ * guests, which ctxt_sys_reg() knows).  The caller knows the registers are not on a CPU.
+ */
+#define s2_vcpu_saved_sysreg(vcpu, reg)	ctxt_sys_reg(&(vcpu)->arch.ctxt, (reg))
+
+/* Nested virtualisation (its EL1/EL2 state is not a plain guest's). */
+static inline bool s2_vcpu_has_nv(struct kvm_vcpu *vcpu)
+{
+#if __has_include("asm/kvm_nested.h")
+	return vcpu_has_nv(vcpu);
+#else
+	return false;
+#endif
+}
+
+/*
+ * One page of @mm at @addr, referenced (put_page()); the caller holds mmap_read_lock(@mm).
+ * FOLL_NOFAULT: a page that is not there (a hole, swapped out, ballooned) is not faulted in
+ * by a reader; the caller counts it unreadable.
+ */
+static inline long s2_gup_remote_one(struct mm_struct *mm, unsigned long addr,
+				     struct page **page)
+{
+#if S2_KERNEL_AT_LEAST(6, 5)
+	return get_user_pages_remote(mm, addr, 1, FOLL_NOFAULT, page, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, FOLL_NOFAULT, page, NULL, NULL);
+#endif
+}
+
+/* Is @vma's own memory type cacheable (not Normal-NC, not Device)? */
+static inline bool s2_vma_cacheable(const struct vm_area_struct *vma)
+{
+	switch (FIELD_GET(PTE_ATTRINDX_MASK, pgprot_val(vma->vm_page_prot))) {
+	case MT_NORMAL_NC:
+	case MT_DEVICE_nGnRnE:
+	case MT_DEVICE_nGnRE:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * s2_vma_device_attr() - the attribute KVM gives a device page (not system RAM) of @vma at
+ * stage 2 when the guest first touches it, as user_mem_abort() (7.1+: kvm_s2_fault_*())
+ * decides: Device-nGnRE before 6.9; then Normal-NC when the VMA allows any uncached mapping
+ * (vfio-pci's BAR mmaps), else Device-nGnRE; since 6.17 a cacheable VMA gets Normal when the
+ * host has FWB and DIC, and otherwise the fault fails (S2_ATTR_NR).
+ */
+static inline enum s2_attr s2_vma_device_attr(struct vm_area_struct *vma)
+{
+#if S2_KERNEL_AT_LEAST(6, 17)
+	if (s2_vma_cacheable(vma))
+		return kvm_supports_cacheable_pfnmap() ? S2_ATTR_NORMAL : S2_ATTR_NR;
+#endif
+#if S2_KERNEL_AT_LEAST(6, 9)
+	if (vma->vm_flags & VM_ALLOW_ANY_UNCACHED)
+		return S2_ATTR_NC;
+#endif
+	return S2_ATTR_DEVICE;
+}
 
 /* What a hooked function tells us. */
 enum s2_event {

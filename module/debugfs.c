@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
+#include <asm/cpufeature.h>
 
 #include <kvm_s2stat/format.h>
 
@@ -26,6 +27,7 @@
 #include "compat.h"
 #include "debugfs.h"
 #include "discover.h"
+#include "effective.h"
 #include "hooks.h"
 #include "leaf.h"
 #include "lifecycle.h"
@@ -84,7 +86,8 @@ static int s2_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "kvm_mode %s\n", s2_hooks_kvm_mode());
 	seq_printf(m, "map_hook %s\n", s2_tables_walkable() ? "ftrace" : s2_hooks_ret);
 	seq_printf(m, "discovery %s\n", s2_discovery);
-	seq_printf(m, "cacheable_pfnmap %s\n", s2_attrib_cacheable_pfnmap());
+	seq_printf(m, "cacheable_pfnmap %s\ndic %d\n", s2_attrib_cacheable_pfnmap(),
+		   cpus_have_final_cap(ARM64_HAS_CACHE_DIC));
 	seq_printf(m, "vms %d\n", vms);
 	seq_printf(m, "vms_seen %lld\nvms_gone %lld\n", atomic64_read(&s2_stats.vms_seen),
 		   atomic64_read(&s2_stats.vms_gone));
@@ -690,6 +693,7 @@ static int s2_add_vm(struct s2_vm *vm)
 	debugfs_create_file(S2_FILE_VERIFY, 0400, dir, vm, &s2_verify_fops);
 	debugfs_create_file(S2_FILE_TABLE, 0400, dir, vm, &s2_table_fops);
 	debugfs_create_file(S2_FILE_RESYNC, 0200, dir, vm, &s2_resync_fops);
+	debugfs_create_file(S2_FILE_EFFECTIVE, 0400, dir, vm, &s2_effective_fops);
 	return 0;
 }
 

@@ -122,6 +122,19 @@ static __always_inline bool is_device(u64 prot, u64 phys)
 	return S2_CACHEABLE_PFNMAP && !pfn_is_map_memory(PHYS_PFN(phys));
 }
 
+/*
+ * The IPA range a kvm_pgtable_stage2_*() call covers: its walker aligns the start down to
+ * PAGE_SIZE and the end up (kvm_pgtable_walk()).  KVM passes fault IPAs from HPFAR_EL2, 4 KiB
+ * granular: on a 16 KiB host a page's fault IPA is often not aligned.
+ */
+static __always_inline void walk_range(u64 *ipa, u64 *size)
+{
+	u64 start = ALIGN_DOWN(*ipa, PAGE_SIZE);
+
+	*size = PAGE_ALIGN(start + *size) - start;
+	*ipa = start;
+}
+
 /* kvm_pgtable_stage2_map(pgt, ipa, size, phys, prot, mc[, flags]), mmu_lock held. */
 static void on_map(struct ftrace_regs *fregs)
 {
@@ -144,6 +157,7 @@ static void on_map(struct ftrace_regs *fregs)
 	if (!vm)
 		return;
 	atomic64_inc(&s2_stats.map_device);
+	walk_range(&ipa, &size);
 	if (s2_vm_note_map(vm, ipa, phys, size, s2_prot_attr(prot, &s2_prot)))
 		s2_lc_kick(vm);
 }
@@ -157,6 +171,7 @@ static void on_unmap(struct ftrace_regs *fregs)
 	this_cpu_inc(s2_unmap_count);
 	if (!vm)
 		return;
+	walk_range(&ipa, &size);
 	trace_s2_unmap(vm, ipa, size);
 	if (s2_vm_unmap(vm, ipa, ipa + size))
 		s2_lc_kick(vm);
@@ -169,6 +184,7 @@ static void on_wrprotect(struct ftrace_regs *fregs)
 	u64 ipa = s2_fregs_arg(fregs, 1), size = s2_fregs_arg(fregs, 2);
 
 	atomic64_inc(&s2_stats.perm);
+	walk_range(&ipa, &size);
 	if (vm && s2_vm_wrprotect(vm, ipa, ipa + size))
 		s2_lc_kick(vm);
 }
@@ -178,7 +194,7 @@ static void on_relax(struct ftrace_regs *fregs)
 {
 	struct s2_vm *vm = vm_of(fregs);
 
-	if (vm && s2_vm_note_relax(vm, s2_fregs_arg(fregs, 1)))
+	if (vm && s2_vm_note_relax(vm, ALIGN_DOWN(s2_fregs_arg(fregs, 1), PAGE_SIZE)))
 		s2_lc_kick(vm);
 }
 
@@ -189,6 +205,7 @@ static void on_split(struct ftrace_regs *fregs)
 	u64 ipa = s2_fregs_arg(fregs, 1), size = s2_fregs_arg(fregs, 2);
 
 	atomic64_inc(&s2_stats.split);
+	walk_range(&ipa, &size);
 	if (vm && s2_vm_note_split(vm, ipa, ipa + size))
 		s2_lc_kick(vm);
 }
@@ -293,6 +310,7 @@ static int pkvm_map_entry(struct s2_ret_args *a, struct kvm_pgtable *pgt, u64 ip
 	a->device = is_device(prot, phys);
 	if (!a->vm || !a->device)
 		return 1;
+	walk_range(&ipa, &size);
 	a->ipa = ipa;
 	a->size = size;
 	a->phys = phys;
@@ -330,7 +348,7 @@ static int pkvm_relax_entry(struct s2_ret_args *a, struct kvm_pgtable *pgt, u64 
 	rcu_read_lock();
 	a->vm = s2_vm_find(kvm);
 	rcu_read_unlock();
-	a->ipa = ipa;
+	a->ipa = ALIGN_DOWN(ipa, PAGE_SIZE);
 	a->prot = prot;
 	return a->vm ? 0 : 1;
 }
@@ -502,6 +520,12 @@ static unsigned long symbol_addr(const char *name)
 	addr = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
 	return addr;
+}
+
+/* s2_hooks_symbol_addr() - the address of a probe-able kernel function, or 0 (capture.c). */
+unsigned long s2_hooks_symbol_addr(const char *name)
+{
+	return symbol_addr(name);
 }
 
 static int refuse(const char *symbol, const char *what, int ret)

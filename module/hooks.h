@@ -14,5 +14,6 @@ u64 s2_hooks_map_count(void);
 u64 s2_hooks_unmap_count(void);
 unsigned long s2_hooks_missed(void);
 const char *s2_hooks_kvm_mode(void);
+unsigned long s2_hooks_symbol_addr(const char *name);
 
 #endif /* KVM_S2STAT_HOOKS_H */

@@ -14,6 +14,7 @@
 #include <asm/cpufeature.h>
 
 #include "attrib.h"
+#include "capture.h"
 #include "compat.h"
 #include "debugfs.h"
 #include "discover.h"
@@ -80,6 +81,7 @@ static int __init s2stat_init(void)
 	ret = s2_hooks_init();
 	if (ret)
 		goto err_debugfs;
+	s2_capture_init();
 	s2_discover();
 
 	pr_info("loaded: kvm mode %s, page size %lu, FWB %s, LPA2 %s, discovery %s\n",
@@ -104,6 +106,7 @@ static void __exit s2stat_exit(void)
 	s2_hooks_stop();
 	s2_lc_stop();
 	s2_debugfs_exit();
+	s2_capture_exit();
 	s2_hooks_exit();
 	s2_lc_exit();
 	s2_attrib_exit();

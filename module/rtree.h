@@ -117,5 +117,6 @@ int s2_rt_set_perm(struct s2_rtree *t, u64 start, u64 end, unsigned int set,
 		   unsigned int clr, struct s2_pool *pool);
 long s2_rt_cut_delta(const struct s2_rtree *t, u64 start, u64 end);
 void s2_rt_clear(struct s2_rtree *t, struct s2_pool *pool);
+unsigned int s2_rt_recount(const struct s2_rtree *t);
 
 #endif /* KVM_S2STAT_RTREE_H */

@@ -7,8 +7,10 @@
  *   main.c        composition root: init and exit order, module parameters
  *   debugfs.c     presentation: files; calls everything below, is called by nothing
  *   verify.c      the referee's report (walk vs tracked state)
+ *   effective.c   the guest's own mappings of device memory and their effective type
  *   discover.c    VMs that existed before the module
  *   hooks.c       ftrace hooks on KVM's stage-2 calls
+ *   capture.c     on-demand capture of vCPU registers in the vCPU's own thread
  *   lifecycle.c   the one owner of deferred work: publish, settle, full walks, retire
  *   attrib.c      where device memory comes from (PCI BARs of vfio devices)
  *   leaf.c        stage-2 leaf iterator

@@ -4,7 +4,7 @@
  * every device-memory leaf with the tracked state, holding kvm->mmu_lock for write during
  * each chunk so that nothing changes the table or the tracked state under it.  IPA ranges
  * still pending (maps made since the settle that precedes the walk) are not compared and are
- * counted apart.
+ * counted apart.  Then the counters are recounted from the ranges.
  */
 #include <linux/kvm_host.h>
 #include <linux/sched/signal.h>
@@ -47,6 +47,7 @@ struct s2_verify {
 	bool have_last;
 	u64 differences, leaves, chunks, max_hold_ns;
 	u64 table_pages, tracked_pages, pending_pages;
+	unsigned int counter_diffs;	/* counters that disagree with the ranges they count */
 	char *diffs;			/* printed differences, at most S2_MAX_DIFFS */
 	size_t diffs_len, diffs_size;
 	unsigned int printed;
@@ -245,6 +246,20 @@ static int verify_chunk(struct s2_verify *v, struct s2_vm *vm, u64 *pos)
 	return ret;
 }
 
+/*
+ * The counters (summary, status) against the ranges they count, at one instant: the tree
+ * is stable under kvm->mmu_lock held for read (vm.h), so faults go on meanwhile.
+ */
+static void verify_counters(struct s2_verify *v, struct s2_vm *vm)
+{
+	struct kvm *kvm = vm->kvm;
+
+	read_lock(&kvm->mmu_lock);
+	v->counter_diffs = s2_rt_recount(s2_vm_mapped_locked(vm));
+	read_unlock(&kvm->mmu_lock);
+	v->differences += v->counter_diffs;
+}
+
 /**
  * s2_verify_report() - settle @vm, compare its tracked state with its table, and write the
  * report (docs/debugfs.md, "verify").
@@ -284,6 +299,8 @@ int s2_verify_report(struct s2_vm *vm, char *out, size_t *len)
 				ret = -EINTR;
 			cond_resched();
 		} while (!ret);
+		if (ret == 1)
+			verify_counters(v, vm);
 		s2_vm_put_kvm(vm);
 		if (ret == 1)
 			ret = 0;
@@ -298,10 +315,11 @@ int s2_verify_report(struct s2_vm *vm, char *out, size_t *len)
 		n += scnprintf(out + n, S2_VERIFY_REPORT_SIZE - n,
 			       "result %s\ndifferences %llu\nwalked_leaves %llu\n"
 			       "table_device_pages %llu\ntracked_device_pages %llu\n"
-			       "pending_pages %llu\nchunks %llu\nmax_lock_hold_us %llu\n",
+			       "pending_pages %llu\ncounter_differences %u\nchunks %llu\n"
+			       "max_lock_hold_us %llu\n",
 			       v->differences ? "differ" : "ok", v->differences, v->leaves,
-			       v->table_pages, v->tracked_pages, v->pending_pages, v->chunks,
-			       div_u64(v->max_hold_ns, NSEC_PER_USEC));
+			       v->table_pages, v->tracked_pages, v->pending_pages, v->counter_diffs,
+			       v->chunks, div_u64(v->max_hold_ns, NSEC_PER_USEC));
 		n += scnprintf(out + n, S2_VERIFY_REPORT_SIZE - n, "%.*s", (int)v->diffs_len,
 			       v->diffs);
 	}

@@ -841,8 +841,8 @@ void s2_vm_request_full(struct s2_vm *vm)
 }
 
 /*
- * s2_vm_mapped_locked(), s2_vm_pending_locked() - the trees, for a reader that holds
- * kvm->mmu_lock for write (verify): neither can change then.
+ * s2_vm_mapped_locked(), s2_vm_pending_locked() - the trees, for verify: mapped is stable
+ * under kvm->mmu_lock (read or write), pending only under it held for write.
  */
 const struct s2_rtree *s2_vm_mapped_locked(struct s2_vm *vm)
 {

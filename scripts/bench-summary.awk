@@ -271,6 +271,26 @@ END {
 		    sprintf("longest %.0f -> %.0f us; longest lock hold of a walk chunk meanwhile (stats): %s",
 		    S["a"] / 1e3, S["b"] / 1e3, (h == "" ? "not reported by this module" : h " us")))
 	}
+	if ("P5.idle" in NP) {
+		pairstat("P5.idle"); n = xmed("P5.idle", "runs")
+		ratio_row("P5.idle", n " exits to the VMM, module loaded and nobody reading effective / no module",
+		    "<=1.02", sprintf("per exit %.0f -> %.0f ns", S["a"] / n, S["b"] / n))
+	}
+	if ("P5.reading" in NP) {
+		pairstat("P5.reading"); n = xmed("P5.reading", "runs")
+		ratio_row("P5.reading", n " exits to the VMM while effective is read in a loop / no module",
+		    "-", sprintf("per exit %.0f -> %.0f ns (the capture hooks attached)", S["a"] / n, S["b"] / n))
+	}
+	for (m = 1; m <= 2; m++) {
+		f = (m == 1 ? "P6.read-1024m" : "P6.read-4096m")
+		if (!(f in NV))
+			continue
+		row(f, "one read of <vm>/effective, Linux guest with " (m == 1 ? "1" : "4") " GiB", NV[f],
+		    sprintf("%.0f", valmed(f, "ns") / 1e6), "-", "-", "-", "-", "ms", "-", "-",
+		    sprintf("walk %s us (%s descriptors, %s tables), captures %s ms",
+		    valmed(f, "walk_us"), valmed(f, "descriptors"), valmed(f, "table_pages"),
+		    valmed(f, "capture_ms")))
+	}
 	if ("P4.lock" in NV) {
 		h = valmed("P4.lock", "walk_max_lock_hold_us")
 		row("P4.lock", "longest kvm->mmu_lock hold of one walk chunk (stats)", NV["P4.lock"],

@@ -13,11 +13,16 @@
 #                 wall              plain multi-threaded TCG: guest time is host wall time
 #   BENCH_WALL    scripts that need vCPUs running in parallel, run in a second, wall-clock
 #                 boot when the main pass is icount (default 31-stall; empty: none)
+#   BENCH_REALVM  tests/realvm/bench/ scripts run in a real-VMM cell of each KERNELS x MODES
+#                 (Debian's QEMU and a Linux guest, wall clock; default 90-effread; empty:
+#                 none); not restricted by TESTS
+#   BENCH_REALVM_MEM  the emulated host's RAM in that cell (default 6G: P6's 4 GiB guest is
+#                 pinned whole for VFIO DMA)
 #   TESTS         globs of tests/bench/NN-*.sh to run (default all)
 #   CELL_TIMEOUT  seconds per boot (default 3600)
 # Output, $B/bench/:
 #   <line>-<mode>/, wall/<line>-<mode>/   each boot's console.log, results (testbed.sh) and
-#                                         bench.raw (the "# s2bench" lines of the guest)
+#   realvm/<line>-<mode>-realvm/          bench.raw (the "# s2bench" lines of the guest)
 #   results.tsv, results.json             one row per figure and cell, this run's cells
 #   results.md                            the same as Markdown tables (docs/performance.md)
 #   pairs.tsv                             every A/B pair behind the ratios
@@ -33,6 +38,7 @@ MODES=${MODES:-vhe}
 BENCH_PAIRS=${BENCH_PAIRS:-7}
 BENCH_CLOCK=${BENCH_CLOCK:-icount}
 BENCH_WALL=${BENCH_WALL-31-stall}
+BENCH_REALVM=${BENCH_REALVM-90-effread}
 TESTS=$(echo "${TESTS:-}" | tr , ' ')
 OUT=$B/bench
 ICOUNT='-icount shift=0,sleep=off'
@@ -84,18 +90,29 @@ bench_image() {
 	log "line $line: bench image $img ($(du -m "$img" | cut -f1) MiB: testbed image + probecost.ko + bpftrace)"
 }
 
-# boot DIR CLOCK TESTS: one testbed pass over KERNELS x MODES, one testbed.sh per line (each
-# line boots its own bench image).  Kernel command line: slab_nomerge, so that the module's
-# own slab cache is not merged with another one (P3 reads it in /proc/slabinfo).
+# boot DIR CLOCK TESTS [KIND]: one testbed pass over KERNELS x MODES, one testbed.sh per line.
+# Standard cells boot the line's bench image; kernel command line slab_nomerge, so that the
+# module's own slab cache is not merged with another one (P3 reads it in /proc/slabinfo).
+# KIND realvm: the lines' real-VMM cells with the tests/realvm/bench/ suite (their own image).
 boot() {
-	local q line r=0
-	log "pass: clock $2, tests '${3:-all}' -> $1"
+	local q kinds=std suite=bench cells m line r=0 extra="slab_nomerge"
+	log "pass: clock $2, tests '${3:-all}'${4:+ ($4 cells)} -> $1"
 	for line in $KERNELS; do
-		q="${QEMU_ARGS:-} -initrd $OUT/img/$line.img"
-		[ "$2" = wall ] || q="$q $ICOUNT"
-		TESTBED_DIR=$1 JOBS=1 CELL_TIMEOUT=${CELL_TIMEOUT:-3600} KERNELS=$line MODES=$MODES \
-			TESTS=$3 QEMU_ARGS=$q \
-			KERNEL_ARGS="${KERNEL_ARGS:-} slab_nomerge s2.suite=bench s2bench.pairs=$BENCH_PAIRS s2bench.clock=$2" \
+		q=${QEMU_ARGS:-} cells=
+		[ "$2" = wall ] || q="${q:+$q }$ICOUNT"
+		if [ "${4:-}" = realvm ]; then
+			kinds=realvm suite=realvm-bench extra=
+			# P6's 4 GiB guest: QEMU pins all of its RAM for the passed-through device's
+			# DMA (VFIO type1), the emulated host needs more than the cells' 2 GiB (the
+			# last -m wins).
+			q="${q:+$q }-m ${BENCH_REALVM_MEM:-6G}"
+			for m in $(line_modes "$line" "$MODES"); do cells="$cells $line/$m"; done
+		else
+			q="${q:+$q }-initrd $OUT/img/$line.img"
+		fi
+		TESTBED_DIR=$1 JOBS=1 CELL_KINDS=$kinds REALVM_CELLS=$cells \
+			CELL_TIMEOUT=${CELL_TIMEOUT:-3600} KERNELS=$line MODES=$MODES TESTS=$3 \
+			QEMU_ARGS=$q KERNEL_ARGS="${KERNEL_ARGS:-}${extra:+ $extra} s2.suite=$suite s2bench.pairs=$BENCH_PAIRS s2bench.clock=$2" \
 			"$TOP/scripts/testbed.sh" || r=$?
 	done
 	return $r
@@ -115,14 +132,15 @@ if [ -n "$wall_tests" ] && [ -z "$TESTS" ]; then
 		case " $wall_tests " in *" $n "*) ;; *) main_tests="$main_tests $n" ;; esac
 	done
 fi
-passes=("$OUT|$BENCH_CLOCK|$main_tests")
-[ -z "$wall_tests" ] || passes+=("$OUT/wall|wall|$wall_tests")
+passes=("$OUT|$BENCH_CLOCK|$main_tests|")
+[ -z "$wall_tests" ] || passes+=("$OUT/wall|wall|$wall_tests|")
+[ -z "$BENCH_REALVM" ] || passes+=("$OUT/realvm|wall|$BENCH_REALVM|realvm")
 declare -A load=()
 for p in "${passes[@]}"; do
-	IFS='|' read -r dir clock tests <<<"$p"
-	[ -n "${tests// /}" ] || [ -z "$TESTS" ] || continue
+	IFS='|' read -r dir clock tests kind <<<"$p"
+	[ -n "${tests// /}" ] || [ -z "$TESTS" ] || [ "$kind" = realvm ] || continue
 	l0=$(cut -d' ' -f1 /proc/loadavg)
-	boot "$dir" "$clock" "$(echo "$tests" | sed 's/^ *//' | tr ' ' ,)" || rc=$?
+	boot "$dir" "$clock" "$(echo "$tests" | sed 's/^ *//' | tr ' ' ,)" "$kind" || rc=$?
 	load[$dir]="$l0..$(cut -d' ' -f1 /proc/loadavg)"
 done
 
@@ -137,13 +155,14 @@ pairs=$OUT/pairs.tsv
 printf 'cell\tkernel\tmode\tkvm_mode\tqemu_cpu\tmidr\tpage_size\tclock\thost_cpu\thost_load\tqemu\trevision\tdate\tfigure\twhat\tn\tmedian\tmin\tmax\ta_median\tb_median\tunit\ttarget\tverdict\tnote\n' >"$tsv"
 printf 'cell\tfigure\ti\torder\ta\tb\tratio\textra\n' >"$pairs"
 for p in "${passes[@]}"; do
-	IFS='|' read -r dir clock tests <<<"$p"
+	IFS='|' read -r dir clock tests kind <<<"$p"
 	for line in $KERNELS; do
 		for mode in $(line_modes "$line" "$MODES"); do
 			cell=$line-$mode
-			[ "$dir" = "$OUT" ] || cell=$cell/wall
-			con=$dir/$line-$mode/console.log
-			raw=$dir/$line-$mode/bench.raw
+			[ "$dir" = "$OUT" ] || cell=$cell/${kind:-wall}
+			sub=$line-$mode${kind:+-$kind}
+			con=$dir/$sub/console.log
+			raw=$dir/$sub/bench.raw
 			[ -f "$con" ] || continue
 			tr -d '\r' <"$con" | sed -n 's/^# s2bench //p' >"$raw"
 			# (A boot whose scripts all skipped measures nothing; failures are in rc.)

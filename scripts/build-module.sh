@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # build-module.sh LINE [DIR]: build kvm_s2stat.ko for kernel line LINE (kernels/LINE.conf) into
-# $B/LINE/kvm_s2stat.ko, warnings as errors.  With DIR (a directory with a Kbuild, e.g.
-# tests/bench/probecost for `make bench`): that module instead, $B/LINE/<basename DIR>.ko.
+# $B/LINE/kvm_s2stat.ko, warnings as errors.  With DIR (a directory holding the Kbuild and
+# sources of one more out-of-tree module, e.g. the real-VMM cells' guest test module
+# tests/realvm/kmod), that module instead: $B/LINE/<name>.ko, <name> from its Kbuild's obj-m.
 #
 # The sources (Kbuild, module/, include/) are copied to $B/LINE/mod/ so that several kernels
 # build from one checkout; the source tree is never written.  The module is built with the
@@ -16,21 +17,24 @@
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: $0 LINE [DIR]"
-src=${2:+$(cd "$2" && pwd)}
-name=kvm_s2stat
-[ -z "$src" ] || name=$(basename "$src")
 load_line "$1"
+if [ $# -eq 2 ]; then
+	srcdir=$(cd "$2" && pwd) || die "$2: no such directory"
+	name=$(sed -n 's/^obj-m *:= *\([A-Za-z0-9_]*\)\.o *$/\1/p' "$srcdir/Kbuild")
+	[ -n "$name" ] || die "$srcdir/Kbuild: no 'obj-m := <name>.o' line"
+	items=$(cd "$srcdir" && ls -A)
+else
+	srcdir=$TOP name=kvm_s2stat items='Kbuild module include'
+fi
 "$TOP/scripts/fetch-kernel.sh" "$LINE"
 
 kdir=$(cd "$KROOT/$LINE" && pwd -P)
 hdr=$(cd "$kdir/build" && pwd -P)
 abi=$(cat "$kdir/abi")
 out=$B/$LINE
-mod=$out/mod${src:+-$name}
+mod=$out/mod${2:+-$name}
 ko=$out/$name.ko
-stampf=$out/.module-stamp${src:+-$name}
-blog=$out/module-build${src:+-$name}.log
-if [ -n "$src" ]; then srcs=(-C "$src" .); else srcs=(Kbuild module include); fi
+stampf=$out/.module-stamp${2:+-$name}
 cross=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-}
 # W=1 is clean on every line so far; MODULE_W= (empty) turns it off.
 extra=${MODULE_W-W=1}
@@ -68,25 +72,8 @@ ensure_chroot() {
 }
 
 # in_env CMD...: run CMD in the line's build environment, with $kdir (read-only) and $mod
-# visible at their own paths.
-in_env() {
-	case $BUILDENV in
-	host)
-		"$@" ;;
-	chroot:*)
-		# shellcheck disable=SC2016
-		unshare --mount --propagation private -- bash -euc '
-			ch=$1 kdir=$2 mod=$3; shift 3
-			mkdir -p "$ch$kdir" "$ch$mod"
-			mount --bind "$kdir" "$ch$kdir"
-			mount -o remount,bind,ro "$ch$kdir"
-			mount --bind "$mod" "$ch$mod"
-			exec chroot "$ch" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-				HOME=/root LC_ALL=C.UTF-8 "$@"' _ "$chroot" "$kdir" "$mod" "$@" ;;
-	*)
-		die "kernels/$LINE.conf: unknown BUILDENV '$BUILDENV'" ;;
-	esac
-}
+# visible at their own paths (lib.sh in_buildenv).
+in_env() { in_buildenv "${chroot:-}" "$kdir" "$mod" "$@"; }
 
 case $BUILDENV in
 host) ;;
@@ -105,10 +92,12 @@ ccver=$(in_env "$cc" -dumpfullversion)
 	die "refusing to build for $abi (gcc-$kgcc) with $cc $ccver: different compiler major"
 
 stamp=$( {
-	echo "$abi $BUILDENV $ccver $extra"
+	echo "$abi $BUILDENV $ccver $extra break=${S2_BREAK:-}"
+	[ -z "${S2_BREAK:-}" ] || sha256sum "$TOP/tests/break/$S2_BREAK.patch"
 	sha256sum "$0" "$hdr/.config" "$hdr/Module.symvers"
-	tar -C "$TOP" -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-		"${srcs[@]}" | sha256sum
+	# shellcheck disable=SC2086 # items: file names without spaces
+	tar -C "$srcdir" -c --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		$items | sha256sum
 } | sha256sum | cut -d' ' -f1)
 if [ -f "$ko" ] && [ -f "$stampf" ] && [ "$(cat "$stampf")" = "$stamp" ]; then
 	log "line $LINE: $ko up to date"
@@ -118,13 +107,20 @@ fi
 log "line $LINE: building $name.ko for $abi with $cc $ccver ($BUILDENV)"
 rm -rf "$mod" "$ko" "$stampf"
 mkdir -p "$mod"
-if [ -n "$src" ]; then cp -a "$src/." "$mod/"; else cp -a "$TOP/Kbuild" "$TOP/module" "$TOP/include" "$mod/"; fi
-if ! in_env make -s -j"$(nproc)" -C "$hdr" M="$mod" ARCH=arm64 CROSS_COMPILE="$cross" \
-	KCFLAGS=-Werror ${extra:+"$extra"} modules >"$blog" 2>&1; then
-	cat "$blog" >&2
-	die "line $LINE: module build failed (log: $blog)"
+# shellcheck disable=SC2086
+(cd "$srcdir" && cp -a $items "$mod/")
+# S2_BREAK=NAME: a deliberately broken module for proving the tests (tests/break/NAME.patch,
+# applied to the build copy of kvm_s2stat only; never in a normal build).
+if [ -n "${S2_BREAK:-}" ] && [ "$name" = kvm_s2stat ]; then
+	warn "line $LINE: building a deliberately BROKEN module (S2_BREAK=$S2_BREAK)"
+	patch -s -d "$mod" -p1 <"$TOP/tests/break/$S2_BREAK.patch" || die "tests/break/$S2_BREAK.patch does not apply"
 fi
-grep -v '^Skipping BTF generation' "$blog" >&2 || true
+if ! in_env make -s -j"$(nproc)" -C "$hdr" M="$mod" ARCH=arm64 CROSS_COMPILE="$cross" \
+	KCFLAGS=-Werror ${extra:+"$extra"} modules >"$out/$name-build.log" 2>&1; then
+	cat "$out/$name-build.log" >&2
+	die "line $LINE: module build failed (log: $out/$name-build.log)"
+fi
+grep -v '^Skipping BTF generation' "$out/$name-build.log" >&2 || true
 [ -f "$mod/$name.ko" ] || die "line $LINE: the build produced no $name.ko"
 
 # The result must be loadable by exactly this kernel, built by the kernel's compiler major.

@@ -57,8 +57,8 @@ if [ ! -f "$src/main.c" ]; then
 	flock -u 9
 fi
 
-# Build environment: as build-module.sh's in_env (host, or its cached chroot entered in a
-# private mount namespace with the kernel tree read-only and the build directory writable).
+# Build environment: as build-module.sh's (lib.sh in_buildenv: host, or its cached chroot
+# entered in a private mount namespace, the kernel tree read-only, the build directory writable).
 case $BUILDENV in
 host) ;;
 chroot:*)
@@ -67,18 +67,7 @@ chroot:*)
 	[ -f "$chroot.ok" ] || die "no $BUILDENV build chroot in $chroot" ;;
 *) die "kernels/$LINE.conf: unknown BUILDENV '$BUILDENV'" ;;
 esac
-in_env() {
-	if [ "$BUILDENV" = host ]; then "$@"; return; fi
-	# shellcheck disable=SC2016
-	unshare --mount --propagation private -- bash -euc '
-		ch=$1 kdir=$2 mod=$3; shift 3
-		mkdir -p "$ch$kdir" "$ch$mod"
-		mount --bind "$kdir" "$ch$kdir"
-		mount -o remount,bind,ro "$ch$kdir"
-		mount --bind "$mod" "$ch$mod"
-		exec chroot "$ch" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LC_ALL=C.UTF-8 "$@"' _ "$chroot" "$kdir" "$out/build" "$@"
-}
+in_env() { in_buildenv "${chroot:-}" "$kdir" "$out/build" "$@"; }
 
 stamp=$( {
 	echo "$abi $BUILDENV $kpkgver"

@@ -6,6 +6,7 @@
 #
 # One checkpatch type is ignored: LINUX_VERSION_CODE.  Out-of-tree code must build against
 # several kernels; module/compat.h holds the one version test (S2_KERNEL_AT_LEAST).
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 SRCPKG=${CHECKPATCH_SRC:-linux-source-6.12}
@@ -16,6 +17,7 @@ if [ ! -f "$dir/ok" ]; then
 	rm -rf "$dir" "$dir.x"
 	mkdir -p "$dir.x"
 	pkg_fetch "$dir.x" "$SRCPKG:all"
+	# shellcheck disable=SC2012 # one Debian file name
 	tarball=$(ls "$dir.x"/usr/src/linux-source-*.tar.xz | head -n1)
 	[ -n "$tarball" ] || die "$SRCPKG has no source tarball"
 	mkdir -p "$dir"
@@ -27,7 +29,7 @@ if [ ! -f "$dir/ok" ]; then
 	touch "$dir/ok"
 fi
 
-cd "$TOP"
+cd "$TOP" || exit 1
 files=(module/*.c module/*.h)
 out=$(perl "$dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore LINUX_VERSION_CODE -f "${files[@]}" 2>&1 | grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)

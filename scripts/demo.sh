@@ -110,8 +110,10 @@ append="$append demo.guest_timeout=$DEMO_GUEST_TIMEOUT"
 [ "$DEMO_SHELL" != 1 ] || append="$append demo.shell=1"
 append=$(echo "$append $MODE_ARGS $KERNEL_ARGS" | tr -s ' ' | sed 's/ $//')
 # shellcheck disable=SC2054 # commas belong to QEMU options
+# -nic none: -M virt would add a virtio NIC whose option ROM (efi-virtio.rom, package
+# ipxe-qemu) a fresh machine does not have: QEMU then exits at once.
 cmd=("$QEMU" -M virt,virtualization=on,gic-version=3,iommu=smmuv3 -cpu "$MODE_CPU"
-	-smp 2 -m 2G -nographic -no-reboot
+	-smp 2 -m 2G -nographic -no-reboot -nic none
 	-kernel "$kdir/vmlinuz" -initrd "$img" -append "$append"
 	-object memory-backend-ram,id=shm0,size=16M
 	-device ivshmem-plain,memdev=shm0,bus=pcie.0,addr=2)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# fetch-kernel.sh LINE: fetch the newest Debian arm64 kernel of LINE (image, modules, headers,
-# kbuild tools) into build/cache/kernels/LINE through the private apt root, and prepare its
-# header tree for out-of-tree module builds.  Reuses the cache when the ABI is unchanged.
+# fetch-kernel.sh LINE: fetch the newest Debian arm64 kernel of LINE (the newest ABI of its
+# SUITES matching its ABI_RE, if any: image, modules, headers, kbuild tools) into
+# build/cache/kernels/LINE through the private apt root, and prepare its header tree for
+# out-of-tree module builds.  Reuses the cache when the ABI is unchanged.
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -13,9 +14,21 @@ load_line "$1"
 cache_lock
 papt_init
 
-abi_base=$(papt_cache pkgnames linux-headers- |
-	sed -nE "s/^linux-headers-($ABI_RE)-$FLAVOUR\$/\1/p" | sort -V | tail -n1)
-[ -n "$abi_base" ] || die "no kernel of line $LINE ($ABI_RE-$FLAVOUR) in the archive"
+# The newest ABI of the line's suites (SUITES), whatever its version unless ABI_RE narrows
+# it: read from the suites' own package lists, not from every suite apt knows.
+suite_headers() {
+	local suite f
+	for suite in ${SUITES:-}; do
+		for f in "$APTROOT"/lists/*_dists_"${suite}"_main_binary-arm64_Packages*; do
+			[ -e "$f" ] || die "no package list of suite $suite in $APTROOT/lists (is it in papt_init's sources?)"
+			/usr/lib/apt/apt-helper cat-file "$f" | sed -n 's/^Package: \(linux-headers-.*\)$/\1/p'
+		done
+	done
+}
+[ -n "${SUITES:-}" ] || die "kernels/$LINE.conf names no SUITES"
+abi_any='[0-9]+\.[0-9]+[^-]*(-[0-9]+)?'
+abi_base=$(suite_headers | sed -nE "s/^linux-headers-(${ABI_RE:-$abi_any})-$FLAVOUR\$/\1/p" | sort -V | tail -n1)
+[ -n "$abi_base" ] || die "no kernel of line $LINE (${ABI_RE:-any}-$FLAVOUR) in $SUITES"
 abi=$abi_base-$FLAVOUR
 dir=$KROOT/$LINE
 # shellcheck disable=SC2153 # PKGS comes from the .conf

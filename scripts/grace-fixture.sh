@@ -4,8 +4,8 @@
 # from a real run: tests/guest/grace/50-grace.sh prints the debugfs files of its block VM
 # (version, stats, summary, <vm>/status, <vm>/mappings, <vm>/verify) as
 # "# fixture: FILE: LINE" in the grace cell's console log; this writes them to
-# DEST/kvm_s2stat/.  Defaults: CONSOLE $B/testbed/7.3-grace/console.log (make testbed
-# KERNELS=7.3 MODES=grace), DEST tests/fixtures/cacheable-6.17.
+# DEST/kvm_s2stat/.  Defaults: CONSOLE $B/testbed/trixie-backports-grace/console.log (make testbed
+# KERNELS=trixie-backports MODES=grace), DEST tests/fixtures/cacheable-6.17.
 #
 # One change, so that the CLI's identity tests find their /proc fixture
 # (tests/fixtures/proc/5151: a QEMU named grace,,gpu): the VM is renamed to FIXTURE_VM
@@ -14,11 +14,11 @@
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-console=${1:-$B/testbed/7.3-grace/console.log}
+console=${1:-$B/testbed/trixie-backports-grace/console.log}
 dest=${2:-$TOP/tests/fixtures/cacheable-6.17}
 newvm=${FIXTURE_VM:-5151-9}
 newpid=${newvm%-*}
-[ -f "$console" ] || die "$console: no such console log (make testbed KERNELS=7.3 MODES=grace)"
+[ -f "$console" ] || die "$console: no such console log (make testbed KERNELS=trixie-backports MODES=grace)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tr -d '\r' <"$console" | sed -n 's/^# fixture: //p' >"$tmp/lines"

@@ -132,7 +132,7 @@ load_line() {
 	[ -f "$conf" ] || conf=$TOP/kernels/debug/$1.conf
 	[ -f "$conf" ] || die "unknown kernel line '$1' (have: $(all_lines))"
 	LINE=$1
-	MODES_DEFAULT='' SOURCE='' BOOT_ARGS=''
+	MODES_DEFAULT='' SOURCE='' BOOT_ARGS='' SUITES='' ABI_RE=''
 	# shellcheck source=/dev/null
 	. "$conf"
 }
@@ -149,6 +149,56 @@ line_modes() {
 	load_line "$1"
 	printf '%s\n' "${2:-$MODES_DEFAULT}"
 }
+
+# in_buildenv CHROOT KDIR DIR CMD...: run CMD in the line's build environment (BUILDENV:
+# host, or CHROOT entered in a private mount namespace) with KDIR (read-only) and DIR
+# visible at their own paths.
+in_buildenv() {
+	local ch=$1 kdir=$2 dir=$3
+	shift 3
+	case $BUILDENV in
+	host)
+		"$@" ;;
+	chroot:*)
+		# shellcheck disable=SC2016
+		unshare --mount --propagation private -- bash -euc '
+			ch=$1 kdir=$2 mod=$3; shift 3
+			mkdir -p "$ch$kdir" "$ch$mod"
+			mount --bind "$kdir" "$ch$kdir"
+			mount -o remount,bind,ro "$ch$kdir"
+			mount --bind "$mod" "$ch$mod"
+			exec chroot "$ch" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+				HOME=/root LC_ALL=C.UTF-8 "$@"' _ "$ch" "$kdir" "$dir" "$@" ;;
+	*)
+		die "kernels/$LINE.conf: unknown BUILDENV '$BUILDENV'" ;;
+	esac
+}
+
+# The real-VMM cells (docs/testbed.md): the LINE/MODE cells that also get a LINE/MODE/realvm
+# cell (Debian's QEMU and Linux guests inside the emulated host), when that line and mode run.
+REALVM_CELLS=${REALVM_CELLS-6.1/vhe 6.12/nvhe 6.12-16k/vhe trixie-backports/vhe}
+
+# cell_name LINE MODE: "LINE/MODE", then "LINE/MODE/realvm" when that cell is one of
+# REALVM_CELLS (and KINDS, default "std realvm", lists realvm).
+cell_names() {
+	local kinds=${3:-std realvm}
+	case " $kinds " in *" std "*) echo "$1/$2" ;; esac
+	case " $kinds " in *" realvm "*)
+		case " $REALVM_CELLS " in *" $1/$2 "*) echo "$1/$2/realvm" ;; esac ;;
+	esac
+}
+
+# default_cells: every cell make check runs: each line of kernels/*.conf in its default
+# modes, with its real-VMM cells.
+default_cells() {
+	local line mode
+	for line in $(all_lines); do
+		for mode in $(line_modes "$line"); do cell_names "$line" "$mode"; done
+	done
+}
+
+# cell_dir TB CELL: the directory of CELL (LINE/MODE[/realvm]) in TB.
+cell_dir() { echo "$1/$(echo "$2" | tr / -)"; }
 
 # Boot modes: kernels/modes (NAME CPU KVM FWB PA ARGS...).  load_mode MODE sets
 # MODE_CPU (qemu -cpu), MODE_KVM (vhe|nvhe|protected), MODE_FWB (0|1: the CPU has

@@ -13,7 +13,8 @@
 #                                             writing its DTB and initrd into DIR
 #
 # What the machine adds to the standard one:
-#   memory   -m 2G + 1.5 GiB: the host kernel gets the same 2 GiB, GPU_BASE..GPU_BASE+GPU_SIZE
+#   memory   -m 2G + 1.5 GiB (the standard machine's 3G and its hugetlb_cma are replaced): the
+#            host kernel gets 2 GiB, GPU_BASE..GPU_BASE+GPU_SIZE
 #            (0xc0000000, 1.5 GiB) is a /reserved-memory node with no-map: not in the
 #            kernel's linear map (pfn_is_map_memory() false), so KVM treats it as device
 #            memory.  1.5 GiB is the least nvgrace accepts without NVIDIA's DVSEC: it then
@@ -38,7 +39,7 @@
 
 GPU_ADDR=6	# 0000:00:06.0, the scenario's S2_GPU
 GPU_BASE=0xc0000000 GPU_SIZE=0x60000000
-STD_MEM=2G GRACE_MEM=3584M	# 2 GiB + GPU_SIZE; RAM starts at 0x40000000 on virt
+STD_MEM=3G GRACE_MEM=3584M	# 2 GiB + GPU_SIZE; RAM starts at 0x40000000 on virt
 
 usage() { die "usage: $0 prepare LINE MODE | cmd LINE MODE DIR QEMU-ARG..."; }
 [ $# -ge 3 ] || usage
@@ -90,6 +91,10 @@ cmd() {
 		-m)
 			[ "$2" = "$STD_MEM" ] || die "the standard machine has -m $2, expected $STD_MEM"
 			a+=(-m "$GRACE_MEM")
+			shift 2 ;;
+		-append)
+			# The standard machine's CMA area for 1 GiB pages does not fit in 2 GiB.
+			a+=(-append "${2/ hugetlb_cma=1G/}")
 			shift 2 ;;
 		-initrd)
 			cat "$2" "$extra" >"$dir/initrd.cpio.gz"

@@ -5,7 +5,7 @@
 #
 #   bookworm   kernels 6.1 and 6.12 (linux-image + linux-headers + arm64 linux-kbuild) and
 #              gcc-12, make, dkms, dh-dkms, debhelper, build-essential
-#   trixie     kernel 7.3 (trixie-backports) and gcc-14, the same tools
+#   trixie     kernel line trixie-backports (newest of trixie-backports) and gcc-14, the same tools
 #
 # How: `debootstrap --foreign --variant=minbase` on this machine (downloads and unpacks);
 # the rest is resolved by apt on this machine against the first stage's package set (a
@@ -40,7 +40,7 @@ suite_conf() {
 		PKGS='build-essential make kmod dkms dh-dkms debhelper xz-utils ca-certificates less'
 		APT_SUITES='bookworm bookworm-updates bookworm-security bookworm-backports' ;;
 	trixie)
-		LINES='7.3'
+		LINES='trixie-backports'
 		PKGS='build-essential make kmod dkms dh-dkms debhelper xz-utils ca-certificates less'
 		APT_SUITES='trixie trixie-updates trixie-security trixie-backports' ;;
 	*) die "unknown suite '$1' (bookworm, trixie)" ;;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # native-test.sh (make check-native): the native install paths on an emulated Debian arm64
 # KVM host.  For each line of NATIVE_KERNELS (default "6.12 6.1", in the bookworm image of
-# scripts/native-image.sh; 7.3 is in the trixie image) boot the image (root: a throw-away snapshot of the cached
+# scripts/native-image.sh; trixie-backports is in the trixie image) boot the image (root: a throw-away snapshot of the cached
 # image) with that kernel and run tests/native/NN-*.sh (NATIVE_TESTS: globs) there:
 #   10-make   make && make install && modprobe kvm_s2stat, standard check, make uninstall
 #   20-dkms   make dkms-install: dkms status "installed" for every kernel, standard check
@@ -27,7 +27,7 @@ line_suite() {
 		suite_conf "$s"
 		case " $LINES " in *" $1 "*) echo "$s"; return ;; esac
 	done
-	die "no native image has kernel line $1 (bookworm: 6.1 6.12, trixie: 7.3)"
+	die "no native image has kernel line $1 (bookworm: 6.1 6.12, trixie: trixie-backports)"
 }
 for line in $KERNELS_N; do line_suite "$line" >/dev/null; done
 for s in $(for line in $KERNELS_N; do line_suite "$line"; done | sort -u); do

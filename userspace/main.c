@@ -34,6 +34,8 @@ struct opts {
 	struct list pids, vms, guests, bdfs;
 	bool skip_zero, devices, mappings, json, pretty, prometheus, verify, once, log;
 	bool csv, no_header, raw, wide;
+	bool effective;		/* -E: read each VM's effective file, show the effective types */
+	bool expect_wc;		/* --expect wc */
 	const char *output;	/* -o FILE, written atomically */
 	int expect;		/* enum s2_attr or -1 */
 	double watch;		/* seconds between samples, 0 = one sample */
@@ -82,6 +84,10 @@ static void usage(FILE *f)
 "  -D, --devices        pages per PCI device and BAR, driver, VM and attribute\n"
 "  -m, --mappings       each VM's device-memory ranges\n"
 "  -W, --wide           text views: COMM, DOMAIN and UUID columns, no truncation\n"
+"  -E, --effective      the memory type the guest really gets: its own (stage-1)\n"
+"                       mappings of VFIO memory combined with stage 2 (column\n"
+"                       EFFECTIVE; with -m each guest mapping).  The module\n"
+"                       captures the vCPUs' registers, reads the guest's tables\n"
 "  -c, --csv            CSV (one table: per VM, -D, -m or -l)\n"
 "  -H, --no-header      rows only: no header, total or notes\n"
 "  -r, --raw            exact byte counts instead of KiB, MiB, ...\n"
@@ -97,6 +103,10 @@ static void usage(FILE *f)
 "Checks:\n"
 "      --expect ATTR    every VFIO mapping must be ATTR: nc (NORMAL_NC), device\n"
 "                       (DEVICE_nGnRE) or cacheable (NORMAL); lists offenders\n"
+"      --expect wc      every guest mapping of VFIO memory meant for write-\n"
+"                       combining (stage 1 Normal-NC: ioremap_wc, resourceN_wc)\n"
+"                       must be effectively NORMAL_NC (implies -E); lists\n"
+"                       offenders\n"
 "      --verify         compare each selected VM's tracked state with its stage-2\n"
 "                       table (the module's walk); prints differences\n"
 "Sources:\n"
@@ -116,6 +126,8 @@ static void usage(FILE *f)
 "   3 kvm_s2stat not loaded     11 --verify found differences\n"
 "   4 debugfs not mounted       12 --expect had no VFIO mapping to check\n"
 "   5 debugfs locked down or disabled\n"
+"  13 --expect wc found no violation, but a guest's page tables could not be\n"
+"     read whole (partial or unavailable)\n"
 "   6 permission denied (run as root)\n"
 "\n"
 "See kvm-s2stat(8).\n");
@@ -126,7 +138,7 @@ enum {
 	OPT_VM,
 };
 
-static const char shortopts[] = ":p:g:b:zDmWcHrjo:w:ln:1dhV";
+static const char shortopts[] = ":p:g:b:zDmWEcHrjo:w:ln:1dhV";
 
 static const struct option longopts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -137,6 +149,7 @@ static const struct option longopts[] = {
 	{ "devices", no_argument, NULL, 'D' },
 	{ "mappings", no_argument, NULL, 'm' },
 	{ "wide", no_argument, NULL, 'W' },
+	{ "effective", no_argument, NULL, 'E' },
 	{ "csv", no_argument, NULL, 'c' },
 	{ "no-header", no_argument, NULL, 'H' },
 	{ "raw", no_argument, NULL, 'r' },
@@ -350,12 +363,17 @@ static int check_opts(struct opts *o)
 	if (o->log && (o->json || o->prometheus || views))
 		return die(S2_EXIT_USAGE, "--log prints one line of totals per sample: drop "
 			   "-j/--prometheus/-D/-m (--watch -j gives one JSON document per sample)");
-	if ((o->watch || o->log) && (o->prometheus || o->expect >= 0 || o->verify))
+	if (o->expect_wc && o->expect >= 0)
+		return die(S2_EXIT_USAGE, "--expect wc checks the guests' mappings, --expect "
+			   "nc/device/cacheable stage 2: give one of them");
+	if ((o->watch || o->log) && (o->prometheus || o->expect >= 0 || o->expect_wc || o->verify))
 		return die(S2_EXIT_USAGE, "--watch and --log work with the table and JSON views "
 			   "only (run --prometheus, --expect and --verify from a timer instead)");
 	if ((o->watch || o->log) && o->output)
 		return die(S2_EXIT_USAGE, "--output writes one sample: drop --watch/--log");
-	if (o->csv && (o->expect >= 0 || o->verify))
+	if (o->log && o->effective)
+		return die(S2_EXIT_USAGE, "--log prints totals: drop -E");
+	if (o->csv && (o->expect >= 0 || o->expect_wc || o->verify))
 		return die(S2_EXIT_USAGE, "--csv prints a table: run --expect and --verify "
 			   "without it (or with -j)");
 	if (o->csv && o->devices && o->mappings)
@@ -432,6 +450,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'W':
 			o->wide = true;
 			break;
+		case 'E':
+			o->effective = true;
+			break;
 		case 'c':
 			o->csv = true;
 			break;
@@ -482,9 +503,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				o->expect = S2_ATTR_DEVICE;
 			else if (!strcmp(optarg, "cacheable") || !strcmp(optarg, "NORMAL"))
 				o->expect = S2_ATTR_NORMAL;
+			else if (!strcmp(optarg, "wc"))
+				o->expect_wc = o->effective = true;
 			else
-				return die(S2_EXIT_USAGE, "--expect '%s': use nc, device or cacheable",
-					   optarg);
+				return die(S2_EXIT_USAGE, "--expect '%s': use nc, device, cacheable or "
+					   "wc", optarg);
 			break;
 		case OPT_VERIFY:
 			o->verify = true;
@@ -625,8 +648,8 @@ static void watch_header(FILE *f, const struct opts *o, const struct s2_snapshot
 static void render_text(FILE *f, const struct opts *o, const struct s2_report *r,
 			const struct s2_report *prev, bool first)
 {
-	struct s2_viewopt vo = { { o->csv, !o->no_header, o->wide }, o->raw, prev };
-	bool checks = o->expect >= 0 || o->verify;
+	struct s2_viewopt vo = { { o->csv, !o->no_header, o->wide, o->effective }, o->raw, prev };
+	bool checks = o->expect >= 0 || o->expect_wc || o->verify;
 	bool sep = false;
 
 	if (o->watch) {
@@ -647,10 +670,16 @@ static void render_text(FILE *f, const struct opts *o, const struct s2_report *r
 		s2_print_devices(f, r, &vo);
 		sep = true;
 	}
-	if (o->mappings) {
+	if (o->mappings && !(o->csv && o->effective)) {
 		if (sep)
 			fputc('\n', f);
 		s2_print_mappings(f, r, &vo);
+		sep = true;
+	}
+	if (o->mappings && o->effective) {
+		if (sep)
+			fputc('\n', f);
+		s2_print_effective(f, r, &vo);
 		sep = true;
 	}
 	if (o->verify) {
@@ -663,6 +692,11 @@ static void render_text(FILE *f, const struct opts *o, const struct s2_report *r
 		if (sep)
 			fputc('\n', f);
 		s2_print_expect(f, r, &vo);
+	}
+	if (o->expect_wc) {
+		if (sep)
+			fputc('\n', f);
+		s2_print_expect_wc(f, r, &vo);
 	}
 }
 
@@ -705,6 +739,17 @@ static int check_results(const struct opts *o, const struct s2_report *r)
 			rc = S2_EXIT_VERIFY;
 		}
 	}
+	if (r->has_expect && r->exp.attr == S2_ATTR_NORMAL && !o->json &&
+	    s->stats.cacheable_pfnmap[0] && strcmp(s->stats.cacheable_pfnmap, "supported"))
+		fprintf(stderr, "kvm-s2stat: note: this host cannot map cacheable device memory "
+			"NORMAL at stage 2 (cacheable_pfnmap %s): %s\n", s->stats.cacheable_pfnmap,
+			!strcmp(s->stats.cacheable_pfnmap, "kernel") ?
+			"Linux < 6.17 maps it DEVICE_nGnRE or NORMAL_NC" :
+			!strcmp(s->stats.cacheable_pfnmap, "no-dic") ?
+			"the CPU lacks DIC (CTR_EL0.DIC), so KVM refuses memslots over cacheable "
+			"PFNMAP memory (6.17+ needs FWB and DIC)" :
+			"the CPU lacks FEAT_S2FWB (and maybe DIC), so KVM refuses memslots over "
+			"cacheable PFNMAP memory (6.17+ needs FWB and DIC)");
 	if (r->has_expect && rc == S2_EXIT_OK) {
 		const struct s2_expect_result *e = &r->exp;
 		const char *an = s2_attr_name((unsigned int)e->attr);
@@ -726,6 +771,32 @@ static int check_results(const struct opts *o, const struct s2_report *r)
 					"2 only when the guest first touches it: check again once the "
 					"guest uses the device)\n", an, s->n, s->n == 1 ? "" : "s");
 			rc = S2_EXIT_NOTHING;
+		}
+	}
+	if (r->has_wc && rc == S2_EXIT_OK) {
+		const struct s2_wc_result *e = &r->wc;
+
+		if (e->result == S2_EXPECT_VIOLATED) {
+			if (!o->json)
+				fprintf(stderr, "kvm-s2stat: --expect wc: %zu of %zu write-combining "
+					"guest mappings in %zu VM%s are not effectively NORMAL_NC "
+					"(STAGE2 says what stage 2 gives them: Linux <= 6.8 maps "
+					"vfio-pci BARs Device-nGnRE)\n", e->nv, e->checked, e->violation_vms,
+					e->violation_vms == 1 ? "" : "s");
+			rc = S2_EXIT_EXPECT;
+		} else if (e->result == S2_EXPECT_NOTHING) {
+			if (!o->json)
+				fprintf(stderr, "kvm-s2stat: --expect wc: nothing to check: no guest "
+					"maps VFIO memory for write-combining in the %zu selected VM%s "
+					"(or its page tables could not be read; -E -m shows what was "
+					"seen)\n", s->n, s->n == 1 ? "" : "s");
+			rc = S2_EXIT_NOTHING;
+		} else if (e->result == S2_EXPECT_INCOMPLETE) {
+			if (!o->json)
+				fprintf(stderr, "kvm-s2stat: --expect wc: no violation, but %zu VM%s' "
+					"guest page tables could not be read whole (-E -m shows "
+					"why)\n", e->incomplete_vms, e->incomplete_vms == 1 ? "" : "s");
+			rc = S2_EXIT_INCOMPLETE;
 		}
 	}
 	return rc;
@@ -766,6 +837,10 @@ static int sample(const struct opts *o, const struct s2_select *sel, unsigned in
 		what |= S2_REPORT_EXPECT;
 	if (o->verify)
 		what |= S2_REPORT_VERIFY;
+	if (o->expect_wc)
+		what |= S2_REPORT_EXPECT_WC;
+	if (o->effective)
+		what |= S2_REPORT_EFFECTIVE;
 	if (s2_report_build(r, cur, what, o->expect)) {
 		s2_snapshot_free(cur);
 		return die(S2_EXIT_RUNTIME, "out of memory");
@@ -796,6 +871,8 @@ int main(int argc, char **argv)
 		flags |= S2_LOAD_MAPPINGS;
 	if (o.verify)
 		flags |= S2_LOAD_VERIFY;
+	if (o.effective)
+		flags |= S2_LOAD_EFFECTIVE;
 	if (o.watch) {
 		struct sigaction sa;
 
@@ -805,8 +882,8 @@ int main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	if (o.log)
-		s2_log_init(&log, &(struct s2_viewopt){ { o.csv, !o.no_header, o.wide }, o.raw,
-							NULL });
+		s2_log_init(&log, &(struct s2_viewopt){ { o.csv, !o.no_header, o.wide, false },
+							o.raw, NULL });
 
 	for (;;) {
 		struct s2_report *r = &reps[cur], *prev = have_prev ? &reps[!cur] : NULL;
@@ -823,14 +900,14 @@ int main(int argc, char **argv)
 		}
 		if (o.json) {
 			struct s2_json_opt jo = { o.pretty, o.mappings, o.devices, o.verify,
-						  o.bdfs.v, o.bdfs.n };
+						  o.effective, o.bdfs.v, o.bdfs.n };
 
 			s2_print_json(w.f, r, &jo);
 		} else if (o.prometheus) {
 			s2_print_prometheus(w.f, r);
 		} else if (o.log) {
 			s2_log_line(w.f, &log, r, &(struct s2_viewopt){
-				{ o.csv, !o.no_header, o.wide }, o.raw, NULL }, o.skip_zero);
+				{ o.csv, !o.no_header, o.wide, false }, o.raw, NULL }, o.skip_zero);
 		} else {
 			render_text(w.f, &o, r, prev, n == 0);
 		}

@@ -221,6 +221,97 @@ static void jw_vm_verify(struct jw *w, const struct s2_vm *vm)
 	jw_close(w, '}');
 }
 
+static void jw_hex(struct jw *w, const char *key, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%" PRIx64, v);
+	jw_str(w, key, b);
+}
+
+static void jw_mt(struct jw *w, const char *key, uint8_t mt)
+{
+	jw_str(w, key, mt < S2_MT_NR ? s2_mt_name(mt) : NULL);
+}
+
+static void jw_eff_row(struct jw *w, const struct s2_effective *e, const struct s2_eff_row *r)
+{
+	jw_open(w, NULL, '{');
+	jw_str(w, "half", r->user ? "user" : "kernel");
+	jw_str(w, "root", e->roots[r->root].id);
+	jw_addr(w, "va_start", r->va_start);
+	jw_addr(w, "va_end", r->va_end);
+	jw_addr(w, "ipa_start", r->ipa_start);
+	jw_addr(w, "ipa_end", r->ipa_end);
+	jw_u64(w, "bytes", r->va_end - r->va_start);
+	jw_mt(w, "s1", r->s1);
+	jw_u64(w, "mair", r->mair);
+	jw_mt(w, "s2", r->s2);
+	if (r->memattr <= 0xf)
+		jw_u64(w, "memattr", r->memattr);
+	else
+		jw_null(w, "memattr");
+	jw_str(w, "stage2", r->mapped ? "mapped" : "pending");
+	jw_mt(w, "effective", r->eff);
+	jw_str(w, "class", r->cls == 0 ? S2_CLASS_VFIO : r->cls == 1 ? S2_CLASS_OTHER : NULL);
+	jw_bdf(w, "bdf", r->has_bdf, r->bdf);
+	jw_bar(w, r->bar);
+	jw_close(w, '}');
+}
+
+/* The VM's effective object (docs/json.md): null when the module has no effective file. */
+static void jw_vm_effective(struct jw *w, const struct s2_vm *vm)
+{
+	const struct s2_effective *e = &vm->eff;
+	unsigned int types = s2_eff_types(vm, false, 0, S2_EFF_ANY_BAR);
+
+	if (vm->eff_missing || !vm->has_eff) {
+		jw_null(w, "effective");
+		return;
+	}
+	jw_open(w, "effective", '{');
+	jw_str(w, "result", s2_eff_results[e->result]);
+	jw_str(w, "reason", e->reason[0] ? e->reason : NULL);
+	jw_str(w, "kernel_half", s2_half_names[e->kernel_half]);
+	jw_str(w, "user_half", s2_half_names[e->user_half]);
+	jw_open(w, "vfio_types", '[');
+	for (unsigned int t = 0; t < S2_MT_NR; t++)
+		if (types & (1u << t))
+			jw_str(w, NULL, s2_mt_name(t));
+	jw_close(w, ']');
+	for (int k = 0; k < S2_EKEY_NR; k++) {
+		if (e->has[k])
+			jw_u64(w, s2_ekey_names[k], e->val[k]);
+		else
+			jw_null(w, s2_ekey_names[k]);
+	}
+	jw_open(w, "roots", '[');
+	for (size_t i = 0; i < e->nroots; i++) {
+		const struct s2_eff_root *rt = &e->roots[i];
+
+		jw_open(w, NULL, '{');
+		jw_str(w, "id", rt->id);
+		jw_str(w, "half", rt->user ? "user" : "kernel");
+		jw_str(w, "status", s2_half_names[rt->status]);
+		jw_addr(w, "ttbr", rt->ttbr);
+		jw_u64(w, "asid", rt->asid);
+		jw_hex(w, "tcr", rt->tcr);
+		jw_hex(w, "mair", rt->mair);
+		jw_u64(w, "granule", rt->granule);
+		jw_u64(w, "va_bits", rt->va_bits);
+		jw_bool(w, "ds", rt->ds);
+		jw_u64(w, "seen", rt->seen);
+		jw_u64(w, "seen_ms_ago", rt->seen_ms_ago);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_open(w, "mappings", '[');
+	for (size_t i = 0; i < e->n; i++)
+		jw_eff_row(w, e, &e->v[i]);
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
 static void jw_vm(struct jw *w, const struct s2_vm *vm, const struct s2_json_opt *o)
 {
 	const struct s2_status *st = &vm->st;
@@ -255,6 +346,8 @@ static void jw_vm(struct jw *w, const struct s2_vm *vm, const struct s2_json_opt
 	}
 	if (o->verify && vm->has_verify)
 		jw_vm_verify(w, vm);
+	if (o->effective)
+		jw_vm_effective(w, vm);
 	jw_close(w, '}');
 }
 
@@ -271,6 +364,8 @@ static void jw_module(struct jw *w, const struct s2_snapshot *s)
 	jw_str(w, "discovery", s->stats.discovery);
 	if (s->stats.map_hook[0])
 		jw_str(w, "map_hook", s->stats.map_hook);
+	if (s->stats.cacheable_pfnmap[0])
+		jw_str(w, "cacheable_pfnmap", s->stats.cacheable_pfnmap);
 	jw_open(w, "stats", '{');
 	for (size_t i = 0; i < S2_STAT_NR; i++)
 		if (s->stats.has[i])
@@ -336,6 +431,44 @@ static void jw_expect(struct jw *w, const struct s2_expect_result *e)
 	jw_close(w, '}');
 }
 
+static void jw_expect_wc(struct jw *w, const struct s2_wc_result *e)
+{
+	jw_open(w, "expect", '{');
+	jw_str(w, "attr", "wc");
+	jw_str(w, "result", s2_expect_results[e->result]);
+	jw_bool(w, "ok", e->result == S2_EXPECT_OK);
+	jw_u64(w, "checked_mappings", e->checked);
+	jw_u64(w, "checked_bytes", e->checked_bytes);
+	jw_u64(w, "checked_vms", e->checked_vms);
+	jw_u64(w, "incomplete_vms", e->incomplete_vms);
+	jw_u64(w, "violating_vms", e->violation_vms);
+	jw_u64(w, "violating_bytes", e->violation_bytes);
+	jw_open(w, "violations", '[');
+	for (size_t i = 0; i < e->nv; i++) {
+		const struct s2_vm *vm = e->v[i].vm;
+		const struct s2_eff_row *r = e->v[i].w;
+
+		jw_open(w, NULL, '{');
+		jw_str(w, "vm", vm->st.vm);
+		jw_u64(w, "pid", vm->st.pid);
+		jw_ident(w, vm);
+		jw_str(w, "half", r->user ? "user" : "kernel");
+		jw_addr(w, "va_start", r->va_start);
+		jw_addr(w, "va_end", r->va_end);
+		jw_addr(w, "ipa_start", r->ipa_start);
+		jw_bdf(w, "bdf", r->has_bdf, r->bdf);
+		jw_bar(w, r->bar);
+		jw_mt(w, "s1", r->s1);
+		jw_mt(w, "s2", r->s2);
+		jw_str(w, "stage2", r->mapped ? "mapped" : "pending");
+		jw_mt(w, "effective", r->eff);
+		jw_u64(w, "bytes", r->va_end - r->va_start);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
 void s2_print_json(FILE *f, const struct s2_report *r, const struct s2_json_opt *o)
 {
 	const struct s2_snapshot *s = r->s;
@@ -378,6 +511,8 @@ void s2_print_json(FILE *f, const struct s2_report *r, const struct s2_json_opt 
 		jw_devices(&w, r);
 	if (r->has_expect)
 		jw_expect(&w, &r->exp);
+	if (r->has_wc)
+		jw_expect_wc(&w, &r->wc);
 	if (o->verify && r->has_verify) {
 		jw_open(&w, "verify", '{');
 		jw_bool(&w, "ok", r->ver.differ_vms == 0);

@@ -14,6 +14,7 @@ struct s2_json_opt {
 	bool mappings;		/* -m: each VM's ranges */
 	bool devices;		/* -D: the report's device rows */
 	bool verify;		/* --verify: each VM's result (the report's summary) */
+	bool effective;		/* -E: each VM's effective object */
 	const uint32_t *bdfs;	/* --bdf filter, shown as bdf_filter */
 	size_t nbdfs;
 };

@@ -39,6 +39,8 @@ const char *const s2_verify_key_names[S2_VKEY_NR] = {
 	[S2_VKEY_TRACKED_DEVICE_PAGES] = "tracked_device_pages",
 	[S2_VKEY_CHUNKS] = "chunks",
 	[S2_VKEY_MAX_LOCK_HOLD_US] = "max_lock_hold_us",
+	[S2_VKEY_PENDING_PAGES] = "pending_pages",
+	[S2_VKEY_COUNTER_DIFFERENCES] = "counter_differences",
 };
 
 int s2_fail(struct s2_err *err, int code, const char *fmt, ...)
@@ -528,13 +530,16 @@ static int kv_value(struct lx *lx, struct kv_spec *k, const struct tok *v)
 	return -1;
 }
 
+static const char *const stop_diff[] = { "diff", NULL };
+
 /*
- * Key-value lines until the end or, when @stop_diff, until a line starting with "diff"
- * (left in *@diff_line/@diff_n, *@have_diff set).  Unknown keys are ignored; known keys
- * must appear at most once; all of @specs are required except the optional ones.
+ * Key-value lines until the end or, with @stop, until a line whose first word is one of
+ * @stop (left in *@diff_line/@diff_n, *@have_diff set).  Unknown keys are ignored; known
+ * keys must appear at most once; all of @specs are required except the optional ones.
  */
-static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs, bool stop_diff,
-		    const char **diff_line, size_t *diff_n, bool *have_diff)
+static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs,
+		    const char *const *stop, const char **diff_line, size_t *diff_n,
+		    bool *have_diff)
 {
 	const char *s;
 	size_t n, nt, i;
@@ -545,7 +550,10 @@ static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs, bool st
 		*have_diff = false;
 	while ((r = next_line(lx, &s, &n)) > 0) {
 		nt = split(s, n, t, 3);
-		if (stop_diff && nt >= 1 && tok_eq(&t[0], "diff")) {
+		for (i = 0; stop && nt >= 1 && stop[i]; i++)
+			if (tok_eq(&t[0], stop[i]))
+				break;
+		if (stop && nt >= 1 && stop[i]) {
 			*diff_line = s;
 			*diff_n = n;
 			*have_diff = true;
@@ -587,6 +595,8 @@ static int kv_lines(struct lx *lx, struct kv_spec *specs, size_t nspecs, bool st
 static const char *const kvm_modes[] = { "vhe", "nvhe", "protected", NULL };
 static const char *const discoveries[] = { "kvm-debugfs", "on-fault", NULL };
 static const char *const map_hooks[] = { "kretprobe", "fprobe", "ftrace", NULL };
+static const char *const cacheable_pfnmaps[] = { "supported", "no-fwb", "no-dic", "no-fwb-dic",
+						"kernel", NULL };
 static const char *const states[] = { S2_STATE_EXACT, S2_STATE_INEXACT, S2_STATE_UNWALKABLE,
 				       NULL };
 static const char *const founds[] = { "fault", "load", NULL };
@@ -596,9 +606,9 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 		   struct s2_err *err)
 {
 	struct lx lx = { buf, buf + len, path, 0, err, 0 };
-	struct kv_spec specs[8 + S2_STAT_NR];
-	int mode, disc, hook = 0;
-	size_t i, n = 0, hook_spec, first_stat;
+	struct kv_spec specs[10 + S2_STAT_NR];
+	int mode, disc, hook = 0, cpf = 0;
+	size_t i, n = 0, hook_spec, cpf_spec, dic_spec, first_stat;
 
 	memset(out, 0, sizeof(*out));
 	memset(specs, 0, sizeof(specs));
@@ -613,18 +623,27 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 	specs[n++] = (struct kv_spec){ "discovery", KV_ENUM, &disc, 0, discoveries, 0, false };
 	hook_spec = n;	/* added after 0.1.0 */
 	specs[n++] = (struct kv_spec){ "map_hook", KV_ENUM, &hook, 0, map_hooks, 0, true };
+	cpf_spec = n;	/* added in 0.2.0 */
+	specs[n++] = (struct kv_spec){ "cacheable_pfnmap", KV_ENUM, &cpf, 0, cacheable_pfnmaps, 0,
+				       true };
+	dic_spec = n;
+	specs[n++] = (struct kv_spec){ "dic", KV_BOOL, &out->dic, 0, NULL, 0, true };
 	first_stat = n;
 	for (i = 0; i < S2_STAT_NR; i++)
 		specs[n++] = (struct kv_spec){ s2_stat_names[i], KV_U64, &out->val[i], 0, NULL, 0,
 					       i >= S2_STAT_FIRST_OPTIONAL };
 
-	if (format_line(&lx) || kv_lines(&lx, specs, n, false, NULL, NULL, NULL))
+	if (format_line(&lx) || kv_lines(&lx, specs, n, NULL, NULL, NULL, NULL))
 		return -1;
 	for (i = 0; i < S2_STAT_NR; i++)
 		out->has[i] = specs[first_stat + i].line != 0;
 	snprintf(out->kvm_mode, sizeof(out->kvm_mode), "%s", kvm_modes[mode]);
 	if (specs[hook_spec].line)
 		snprintf(out->map_hook, sizeof(out->map_hook), "%s", map_hooks[hook]);
+	if (specs[cpf_spec].line)
+		snprintf(out->cacheable_pfnmap, sizeof(out->cacheable_pfnmap), "%s",
+			 cacheable_pfnmaps[cpf]);
+	out->has_dic = specs[dic_spec].line != 0;
 	snprintf(out->discovery, sizeof(out->discovery), "%s", discoveries[disc]);
 	out->page_shift = out->page_size == 4096 ? 12 : out->page_size == 16384 ? 14 : 16;
 	return 0;
@@ -665,7 +684,7 @@ int s2_parse_status(const char *buf, size_t len, const char *path, const struct 
 	specs[n++] = (struct kv_spec){ "drops", KV_U64, &out->drops, 0, NULL, 0, false };
 	specs[n++] = (struct kv_spec){ "resyncs", KV_U64, &out->resyncs, 0, NULL, 0, false };
 
-	if (format_line(&lx) || kv_lines(&lx, specs, n, false, NULL, NULL, NULL))
+	if (format_line(&lx) || kv_lines(&lx, specs, n, NULL, NULL, NULL, NULL))
 		return -1;
 	out->exact = state == 0;
 	out->unwalkable = state == 2;
@@ -1138,7 +1157,7 @@ int s2_parse_verify(const char *buf, size_t len, const char *path, struct s2_ver
 	for (i = 0; i < S2_VKEY_NR; i++)
 		specs[ns++] = (struct kv_spec){ s2_verify_key_names[i], KV_U64, &out->val[i], 0,
 						NULL, 0, true };
-	if (format_line(&lx) || kv_lines(&lx, specs, ns, true, &s, &n, &have_diff))
+	if (format_line(&lx) || kv_lines(&lx, specs, ns, stop_diff, &s, &n, &have_diff))
 		return -1;
 	for (i = 0; i < S2_VKEY_NR; i++)
 		out->has[i] = specs[2 + i].line != 0;
@@ -1214,4 +1233,368 @@ void s2_verify_free(struct s2_verify *v)
 	free(v->diffs);
 	v->diffs = NULL;
 	v->ndiffs = 0;
+}
+
+/* ---- effective ---- */
+
+const char *const s2_eff_results[3] = { "ok", "partial", "unavailable" };
+const char *const s2_half_names[S2_HALF_NR] = {
+	[S2_HALF_OK] = "ok", [S2_HALF_PARTIAL] = "partial", [S2_HALF_STALE] = "stale",
+	[S2_HALF_UNAVAILABLE] = "unavailable", [S2_HALF_DISABLED] = "disabled",
+	[S2_HALF_NONE] = "none",
+};
+static const char *const half_choices[S2_HALF_NR + 1] = {
+	"ok", "partial", "stale", "unavailable", "disabled", "none", NULL,
+};
+static const char *const eff_result_choices[] = { "ok", "partial", "unavailable", NULL };
+
+const char *const s2_ekey_names[S2_EKEY_NR] = {
+	[S2_EKEY_VCPUS] = "vcpus",
+	[S2_EKEY_VCPUS_CAPTURED] = "vcpus_captured",
+	[S2_EKEY_CAPTURES_REFUSED] = "captures_refused",
+	[S2_EKEY_USER_ROOTS] = "user_roots",
+	[S2_EKEY_USER_ROOTS_STALE] = "user_roots_stale",
+	[S2_EKEY_USER_ROOT_AGE_MS] = "user_root_age_ms",
+	[S2_EKEY_DEVICE_SLOTS] = "device_slots",
+	[S2_EKEY_DESCRIPTORS] = "descriptors",
+	[S2_EKEY_TABLE_PAGES] = "table_pages",
+	[S2_EKEY_BUDGET] = "budget",
+	[S2_EKEY_CAPTURE_MS] = "capture_ms",
+	[S2_EKEY_WALK_US] = "walk_us",
+	[S2_EKEY_ROWS] = "rows",
+	[S2_EKEY_ROWS_DROPPED] = "rows_dropped",
+};
+
+/* An s2_mt name ("RESERVED" included) into @mt; "-" is S2_EFF_DASH when @dash. */
+static bool parse_mt(const struct tok *t, bool dash, uint8_t *mt)
+{
+	if (dash && tok_eq(t, "-")) {
+		*mt = S2_EFF_DASH;
+		return true;
+	}
+	for (unsigned int i = 0; i < S2_MT_NR; i++) {
+		if (tok_eq(t, s2_mt_names[i])) {
+			*mt = (uint8_t)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "k" or "u<N>". */
+static bool parse_root_id(const struct tok *t, bool *user)
+{
+	if (tok_eq(t, "k")) {
+		*user = false;
+		return true;
+	}
+	if (t->n < 2 || t->n > 6 || t->s[0] != 'u')
+		return false;
+	for (size_t i = 1; i < t->n; i++)
+		if (t->s[i] < '0' || t->s[i] > '9')
+			return false;
+	*user = true;
+	return true;
+}
+
+/* "root <id> key=value...": unknown keys are ignored, the known ones checked. */
+static int root_line(struct lx *lx, const char *s, size_t n, struct s2_eff_root *rt)
+{
+	struct tok t[32];
+	size_t nt = split(s, n, t, 32), i;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->status = -1;
+	if (nt < 3 || nt > 32 || !parse_root_id(&t[1], &rt->user) ||
+	    !tok_copy(rt->id, sizeof(rt->id), &t[1]))
+		return malformed(lx, "expected 'root <k|u<N>> <key>=<value>...'");
+	for (i = 2; i < nt; i++) {
+		const char *eq = memchr(t[i].s, '=', t[i].n);
+		struct tok k, v;
+		uint64_t x;
+
+		if (!eq || eq == t[i].s)
+			return malformed(lx, "root %s: " TOKF " is not <key>=<value>", rt->id,
+					 TOKA(&t[i]));
+		k = (struct tok){ t[i].s, (size_t)(eq - t[i].s) };
+		v = (struct tok){ eq + 1, t[i].n - k.n - 1 };
+		if (tok_eq(&k, "status")) {
+			for (int h = 0; h < S2_HALF_NR; h++)
+				if (tok_eq(&v, half_choices[h]))
+					rt->status = h;
+			if (rt->status < 0 || rt->status == S2_HALF_NONE)
+				return malformed(lx, "root %s: status " TOKF " is not ok, partial, "
+						 "stale, unavailable or disabled", rt->id, TOKA(&v));
+			continue;
+		}
+		if (!is_key(&k))
+			return malformed(lx, "root %s: " TOKF " is not <key>=<value>", rt->id,
+					 TOKA(&t[i]));
+		if (!parse_u64(&v, &x)) {
+			/* a newer module's non-numeric value: only known keys are numbers */
+			if (tok_eq(&k, "ttbr") || tok_eq(&k, "tcr") || tok_eq(&k, "mair") ||
+			    tok_eq(&k, "asid") || tok_eq(&k, "granule") || tok_eq(&k, "va_bits") ||
+			    tok_eq(&k, "ds") || tok_eq(&k, "seen") || tok_eq(&k, "seen_ms_ago"))
+				return malformed(lx, "root %s: " TOKF " is not a number", rt->id,
+						 TOKA(&t[i]));
+			continue;
+		}
+		if (tok_eq(&k, "ttbr"))
+			rt->ttbr = x;
+		else if (tok_eq(&k, "tcr"))
+			rt->tcr = x;
+		else if (tok_eq(&k, "mair"))
+			rt->mair = x;
+		else if (tok_eq(&k, "seen"))
+			rt->seen = x;
+		else if (tok_eq(&k, "seen_ms_ago"))
+			rt->seen_ms_ago = x;
+		else if (tok_eq(&k, "asid") && x <= 0xffff)
+			rt->asid = (uint32_t)x;
+		else if (tok_eq(&k, "granule") && (!x || x == 4096 || x == 16384 || x == 65536))
+			rt->granule = (uint32_t)x;
+		else if (tok_eq(&k, "va_bits") && x <= 64)
+			rt->va_bits = (uint32_t)x;
+		else if (tok_eq(&k, "ds") && x <= 1)
+			rt->ds = x;
+		else if (tok_eq(&k, "asid") || tok_eq(&k, "granule") || tok_eq(&k, "va_bits") ||
+			 tok_eq(&k, "ds"))
+			return malformed(lx, "root %s: " TOKF " is out of range", rt->id,
+					 TOKA(&t[i]));
+	}
+	if (rt->status < 0)
+		return malformed(lx, "root %s without status=", rt->id);
+	return 0;
+}
+
+enum { E_HALF, E_ROOT, E_VA_S, E_VA_E, E_IPA_S, E_IPA_E, E_S1, E_MAIR, E_S2, E_MEMATTR,
+       E_STAGE2, E_EFF, E_CLASS, E_BDF, E_BAR };
+
+static int eff_row(struct lx *lx, const char *s, size_t n, const struct s2_effective *e,
+		   struct s2_eff_row *w)
+{
+	struct tok t[16];
+	size_t nt = split(s, n, t, 16), r;
+	uint64_t v;
+
+	memset(w, 0, sizeof(*w));
+	if (nt != ncols_of(S2_EFFECTIVE_COLUMNS) || nt != 15)
+		return malformed(lx, "%zu columns, expected %zu", nt,
+				 ncols_of(S2_EFFECTIVE_COLUMNS));
+	if (tok_eq(&t[E_HALF], "user"))
+		w->user = true;
+	else if (!tok_eq(&t[E_HALF], "kernel"))
+		return malformed(lx, "half " TOKF " is not kernel or user", TOKA(&t[E_HALF]));
+	for (r = 0; r < e->nroots; r++)
+		if (tok_eq(&t[E_ROOT], e->roots[r].id))
+			break;
+	if (r == e->nroots || e->roots[r].user != w->user)
+		return malformed(lx, "root " TOKF " is not a %s root listed above",
+				 TOKA(&t[E_ROOT]), w->user ? "user" : "kernel");
+	w->root = (uint8_t)r;
+	if (!parse_addr(&t[E_VA_S], &w->va_start) || !parse_addr(&t[E_VA_E], &w->va_end) ||
+	    !parse_addr(&t[E_IPA_S], &w->ipa_start) || !parse_addr(&t[E_IPA_E], &w->ipa_end))
+		return malformed(lx, "va and ipa ranges must be addresses (0x and 16 hex digits)");
+	if (w->va_start >= w->va_end || w->ipa_start >= w->ipa_end ||
+	    w->va_end - w->va_start != w->ipa_end - w->ipa_start)
+		return malformed(lx, "empty or inverted range, or va and ipa sizes differ");
+	if (!parse_mt(&t[E_S1], false, &w->s1))
+		return malformed(lx, "s1 " TOKF " is not a memory type name", TOKA(&t[E_S1]));
+	if (!parse_u64(&t[E_MAIR], &v) || v > 0xff)
+		return malformed(lx, "mair " TOKF " is not a MAIR attribute (0x00-0xff)",
+				 TOKA(&t[E_MAIR]));
+	w->mair = (uint8_t)v;
+	if (!parse_mt(&t[E_S2], true, &w->s2))
+		return malformed(lx, "s2 " TOKF " is not a memory type name or -", TOKA(&t[E_S2]));
+	if (tok_eq(&t[E_MEMATTR], "-")) {
+		w->memattr = S2_EFF_DASH;
+	} else if (parse_u64(&t[E_MEMATTR], &v) && v <= 0xf &&
+		   w->s2 == (uint8_t)s2_memattr_mt((unsigned int)v, e->fwb)) {
+		w->memattr = (uint8_t)v;
+	} else {
+		return malformed(lx, "memattr " TOKF " is not - or the MemAttr of s2 (fwb %d)",
+				 TOKA(&t[E_MEMATTR]), e->fwb);
+	}
+	if ((w->memattr == S2_EFF_DASH) != (w->s2 == S2_EFF_DASH))
+		return malformed(lx, "s2 and memattr must both be set or both be -");
+	if (tok_eq(&t[E_STAGE2], "mapped"))
+		w->mapped = true;
+	else if (!tok_eq(&t[E_STAGE2], "pending"))
+		return malformed(lx, "stage2 " TOKF " is not mapped or pending", TOKA(&t[E_STAGE2]));
+	if (w->mapped && w->s2 == S2_EFF_DASH)
+		return malformed(lx, "a mapped range without its stage-2 type");
+	if (!parse_mt(&t[E_EFF], true, &w->eff))
+		return malformed(lx, "effective " TOKF " is not a memory type name or -",
+				 TOKA(&t[E_EFF]));
+	if (tok_eq(&t[E_CLASS], S2_CLASS_VFIO))
+		w->cls = 0;
+	else if (tok_eq(&t[E_CLASS], S2_CLASS_OTHER))
+		w->cls = 1;
+	else if (tok_eq(&t[E_CLASS], "-"))
+		w->cls = 2;
+	else
+		return malformed(lx, "class " TOKF " is not vfio, other or -", TOKA(&t[E_CLASS]));
+	if (tok_eq(&t[E_BDF], "-"))
+		w->has_bdf = false;
+	else if (parse_bdf(&t[E_BDF], &w->bdf))
+		w->has_bdf = true;
+	else
+		return malformed(lx, "bdf " TOKF " is not - or DDDD:BB:DD.F", TOKA(&t[E_BDF]));
+	if (tok_eq(&t[E_BAR], "-"))
+		w->bar = -1;
+	else if (t[E_BAR].n == 1 && t[E_BAR].s[0] >= '0' && t[E_BAR].s[0] <= '5')
+		w->bar = (int8_t)(t[E_BAR].s[0] - '0');
+	else
+		return malformed(lx, "bar " TOKF " is not - or 0-5", TOKA(&t[E_BAR]));
+	if (w->has_bdf != (w->bar >= 0) || w->has_bdf != (w->cls != 2))
+		return malformed(lx, "class, bdf and bar must all be set or all be -");
+	return 0;
+}
+
+int s2_parse_effective(const char *buf, size_t len, const char *path, struct s2_effective *out,
+		       struct s2_err *err)
+{
+	static const char *const stop[] = { "root", "half", NULL };
+	struct lx lx = { buf, buf + len, path, 0, err, 0 };
+	struct kv_spec specs[5 + S2_EKEY_NR];
+	size_t ns = 0, n = 0, rcap = 0, cap = 0, i;
+	const char *s = NULL;
+	bool have_more;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(specs, 0, sizeof(specs));
+	out->kernel_half = out->user_half = S2_HALF_UNAVAILABLE;
+	specs[ns++] = (struct kv_spec){ "result", KV_ENUM, &out->result, 0, eff_result_choices, 0,
+					false };
+	specs[ns++] = (struct kv_spec){ "reason", KV_STR, out->reason, sizeof(out->reason), NULL,
+					0, true };
+	specs[ns++] = (struct kv_spec){ "kernel_half", KV_ENUM, &out->kernel_half, 0,
+					half_choices, 0, true };
+	specs[ns++] = (struct kv_spec){ "user_half", KV_ENUM, &out->user_half, 0, half_choices,
+					0, true };
+	specs[ns++] = (struct kv_spec){ "fwb", KV_BOOL, &out->fwb, 0, NULL, 0, true };
+	for (i = 0; i < S2_EKEY_NR; i++)
+		specs[ns++] = (struct kv_spec){ s2_ekey_names[i], KV_U64, &out->val[i], 0, NULL, 0,
+						true };
+	if (format_line(&lx) || kv_lines(&lx, specs, ns, stop, &s, &n, &have_more))
+		return -1;
+	for (i = 0; i < S2_EKEY_NR; i++)
+		out->has[i] = specs[5 + i].line != 0;
+	if (out->result == S2_EFF_UNAVAILABLE) {
+		if (have_more) {
+			malformed(&lx, "result unavailable with roots or mappings");
+			goto fail;
+		}
+		return 0;
+	}
+	for (i = 2; i < 5; i++) {
+		if (!specs[i].line) {
+			lx.line = 0;
+			malformed(&lx, "required key '%s' missing (result %s)", specs[i].key,
+				  s2_eff_results[out->result]);
+			goto fail;
+		}
+	}
+	if (!out->has[S2_EKEY_ROWS] || !out->has[S2_EKEY_ROWS_DROPPED]) {
+		lx.line = 0;
+		malformed(&lx, "required keys 'rows' and 'rows_dropped' missing");
+		goto fail;
+	}
+	r = have_more ? 1 : 0;
+	/* root lines */
+	while (r > 0) {
+		struct tok t0;
+
+		if (split(s, n, &t0, 1) < 1 || !tok_eq(&t0, "root"))
+			break;
+		if (out->nroots == S2_EFF_MAX_ROOTS) {
+			malformed(&lx, "more than %d roots", S2_EFF_MAX_ROOTS);
+			goto fail;
+		}
+		if (out->nroots == rcap) {
+			size_t nc = rcap ? rcap * 2 : 4;
+			void *nv = realloc(out->roots, nc * sizeof(*out->roots));
+
+			if (!nv) {
+				s2_fail(err, S2_EXIT_RUNTIME, "%s: out of memory", path);
+				goto fail;
+			}
+			out->roots = nv;
+			rcap = nc;
+		}
+		if (root_line(&lx, s, n, &out->roots[out->nroots]))
+			goto fail;
+		for (i = 0; i < out->nroots; i++) {
+			if (!strcmp(out->roots[i].id, out->roots[out->nroots].id)) {
+				malformed(&lx, "root %s repeated", out->roots[i].id);
+				goto fail;
+			}
+		}
+		out->nroots++;
+		r = next_line(&lx, &s, &n);
+	}
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		lx.line++;
+		malformed(&lx, "missing column header");
+		goto fail;
+	}
+	{
+		struct tok t[32], c[32];
+		size_t nt = split(s, n, t, 32), nc = split(S2_EFFECTIVE_COLUMNS,
+							   strlen(S2_EFFECTIVE_COLUMNS), c, 32);
+
+		for (i = 0; i < nt && i < nc; i++)
+			if (t[i].n != c[i].n || memcmp(t[i].s, c[i].s, c[i].n))
+				break;
+		if (nt != nc || i != nc) {
+			malformed(&lx, "column header is not '%s'", S2_EFFECTIVE_COLUMNS);
+			goto fail;
+		}
+	}
+	while ((r = next_line(&lx, &s, &n)) > 0) {
+		struct s2_eff_row w;
+
+		if (eff_row(&lx, s, n, out, &w))
+			goto fail;
+		if (out->n == S2_EFF_MAX_ROWS) {
+			malformed(&lx, "more than %d rows", S2_EFF_MAX_ROWS);
+			goto fail;
+		}
+		if (out->n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			void *nv = realloc(out->v, nc * sizeof(*out->v));
+
+			if (!nv) {
+				s2_fail(err, S2_EXIT_RUNTIME, "%s: out of memory", path);
+				goto fail;
+			}
+			out->v = nv;
+			cap = nc;
+		}
+		out->v[out->n++] = w;
+	}
+	if (r < 0)
+		goto fail;
+	if (out->n != out->val[S2_EKEY_ROWS]) {
+		lx.line = specs[5 + S2_EKEY_ROWS].line;
+		malformed(&lx, "rows %llu but %zu records", (unsigned long long)out->val[S2_EKEY_ROWS],
+			  out->n);
+		goto fail;
+	}
+	return 0;
+fail:
+	s2_effective_free(out);
+	return -1;
+}
+
+void s2_effective_free(struct s2_effective *e)
+{
+	free(e->roots);
+	free(e->v);
+	e->roots = NULL;
+	e->v = NULL;
+	e->nroots = e->n = 0;
 }

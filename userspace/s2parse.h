@@ -32,6 +32,7 @@ enum s2_exit {
 	S2_EXIT_EXPECT = 10,	/* --expect policy violated */
 	S2_EXIT_VERIFY = 11,	/* --verify found differences */
 	S2_EXIT_NOTHING = 12,	/* --expect had no VFIO mapping to check */
+	S2_EXIT_INCOMPLETE = 13,	/* --expect wc: no violation seen, but not all was seen */
 };
 
 #define S2_ERR_MSG	768
@@ -74,6 +75,8 @@ struct s2_stats {
 	char kvm_mode[16];	/* vhe, nvhe, protected */
 	char discovery[16];	/* kvm-debugfs, on-fault */
 	char map_hook[16];	/* ftrace, kretprobe, fprobe; "" from modules that do not say */
+	char cacheable_pfnmap[16];	/* supported, no-fwb, no-dic, no-fwb-dic, kernel; or "" */
+	bool has_dic, dic;	/* the CPU has CTR_EL0.DIC (0.2.0+) */
 	uint64_t page_size;
 	unsigned int page_shift;
 	bool fwb, lpa2;
@@ -164,7 +167,8 @@ struct s2_diff {
 
 enum s2_verify_key {
 	S2_VKEY_WALKED_LEAVES, S2_VKEY_TABLE_DEVICE_PAGES, S2_VKEY_TRACKED_DEVICE_PAGES,
-	S2_VKEY_CHUNKS, S2_VKEY_MAX_LOCK_HOLD_US, S2_VKEY_NR,
+	S2_VKEY_CHUNKS, S2_VKEY_MAX_LOCK_HOLD_US, S2_VKEY_PENDING_PAGES,
+	S2_VKEY_COUNTER_DIFFERENCES, S2_VKEY_NR,
 };
 extern const char *const s2_verify_key_names[S2_VKEY_NR];
 
@@ -178,6 +182,59 @@ struct s2_verify {
 };
 
 #define S2_VERIFY_MAX_DIFF_LINES	1000
+
+/* effective (docs/debugfs.md "<vm>/effective"). */
+enum s2_eff_result { S2_EFF_OK, S2_EFF_PARTIAL, S2_EFF_UNAVAILABLE };
+/* kernel_half, user_half, root status */
+enum s2_half { S2_HALF_OK, S2_HALF_PARTIAL, S2_HALF_STALE, S2_HALF_UNAVAILABLE,
+	       S2_HALF_DISABLED, S2_HALF_NONE, S2_HALF_NR };
+extern const char *const s2_eff_results[3];
+extern const char *const s2_half_names[S2_HALF_NR];
+
+enum s2_ekey {
+	S2_EKEY_VCPUS, S2_EKEY_VCPUS_CAPTURED, S2_EKEY_CAPTURES_REFUSED, S2_EKEY_USER_ROOTS,
+	S2_EKEY_USER_ROOTS_STALE, S2_EKEY_USER_ROOT_AGE_MS, S2_EKEY_DEVICE_SLOTS,
+	S2_EKEY_DESCRIPTORS, S2_EKEY_TABLE_PAGES, S2_EKEY_BUDGET, S2_EKEY_CAPTURE_MS,
+	S2_EKEY_WALK_US, S2_EKEY_ROWS, S2_EKEY_ROWS_DROPPED, S2_EKEY_NR,
+};
+extern const char *const s2_ekey_names[S2_EKEY_NR];
+
+#define S2_EFF_DASH		0xff	/* a column that is "-" */
+#define S2_EFF_MAX_ROOTS	64
+#define S2_EFF_MAX_ROWS		65536
+
+struct s2_eff_root {
+	char id[8];		/* "k" (the kernel's, TTBR1) or "u<N>" (a user root, TTBR0) */
+	bool user;
+	int status;		/* enum s2_half: ok, partial, stale, unavailable, disabled */
+	uint64_t ttbr, tcr, mair, seen, seen_ms_ago;
+	uint32_t asid, granule, va_bits;
+	bool ds;
+};
+
+struct s2_eff_row {
+	uint64_t va_start, va_end, ipa_start, ipa_end;
+	uint32_t bdf;
+	bool has_bdf, user, mapped;
+	int8_t bar;		/* -1 = "-" */
+	uint8_t root;		/* index in s2_effective.roots */
+	uint8_t s1, s2, eff;	/* enum s2_mt; S2_EFF_DASH for "-" (s2, eff) */
+	uint8_t mair, memattr;	/* memattr S2_EFF_DASH for "-" */
+	uint8_t cls;		/* 0 vfio, 1 other, 2 "-" */
+};
+
+struct s2_effective {
+	int result;		/* enum s2_eff_result */
+	char reason[32];	/* with result unavailable */
+	int kernel_half, user_half;	/* enum s2_half */
+	uint64_t val[S2_EKEY_NR];
+	bool has[S2_EKEY_NR];
+	bool fwb;
+	struct s2_eff_root *roots;
+	size_t nroots;
+	struct s2_eff_row *v;
+	size_t n;
+};
 
 /*
  * Parsers.  @path names the file in messages ("<path>:<line>: ...").  @buf need not be
@@ -200,6 +257,10 @@ void s2_mappings_free(struct s2_mappings *m);
 int s2_parse_verify(const char *buf, size_t len, const char *path, struct s2_verify *out,
 		    struct s2_err *err);
 void s2_verify_free(struct s2_verify *v);
+
+int s2_parse_effective(const char *buf, size_t len, const char *path, struct s2_effective *out,
+		       struct s2_err *err);
+void s2_effective_free(struct s2_effective *e);
 
 /* Helpers shared with the output code. */
 const char *s2_bdf_str(uint32_t bdf, char buf[16]);

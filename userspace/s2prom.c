@@ -235,9 +235,78 @@ static void print_devices(FILE *f, const struct s2_report *r)
 	}
 }
 
+/* Two rows of the same series (labels) are added up. */
+static bool same_series(const struct s2_eff_row *a, const struct s2_eff_row *b)
+{
+	return a->user == b->user && a->has_bdf == b->has_bdf && a->bdf == b->bdf &&
+	       a->bar == b->bar && a->cls == b->cls && a->s1 == b->s1 && a->s2 == b->s2 &&
+	       a->mapped == b->mapped && a->eff == b->eff;
+}
+
+static const char *mt_label(uint8_t mt)
+{
+	return mt < S2_MT_NR ? s2_mt_name(mt) : "";
+}
+
+static void print_effective(FILE *f, const struct s2_snapshot *s)
+{
+	head(f, "kvm_s2stat_vm_effective_info", "gauge", "One series per VM whose guest "
+	     "mappings were read (-E): the result (ok, partial, unavailable; unsupported by the "
+	     "module), and how its kernel and user halves were read (value 1).");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct s2_vm *vm = &s->vms[i];
+
+		vm_series(f, "kvm_s2stat_vm_effective_info", vm);
+		label(f, false, "result", vm->eff_missing ? "unsupported" :
+		      s2_eff_results[vm->has_eff ? vm->eff.result : S2_EFF_UNAVAILABLE]);
+		label(f, false, "kernel_half", vm->has_eff ? s2_half_names[vm->eff.kernel_half] :
+		      "");
+		label(f, false, "user_half", vm->has_eff ? s2_half_names[vm->eff.user_half] : "");
+		fputs("} 1\n", f);
+	}
+	head(f, "kvm_s2stat_guest_mapped_bytes", "gauge", "Device memory the guest maps in its "
+	     "own page tables, per half (kernel, user), PCI device, stage-1 type, stage-2 state "
+	     "(mapped, or pending: the type its first touch gets) and type, and the effective type "
+	     "of the two combined (NORMAL_NC: write-combining works).");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct s2_vm *vm = &s->vms[i];
+
+		for (size_t j = 0; vm->has_eff && j < vm->eff.n; j++) {
+			const struct s2_eff_row *w = &vm->eff.v[j];
+			uint64_t bytes = 0;
+			char b[16], bar[8];
+			size_t k;
+
+			for (k = 0; k < j; k++)
+				if (same_series(&vm->eff.v[k], w))
+					break;
+			if (k < j)
+				continue;	/* added up with its first row */
+			for (k = j; k < vm->eff.n; k++)
+				if (same_series(&vm->eff.v[k], w))
+					bytes = s2_sat_add(bytes, vm->eff.v[k].va_end -
+								  vm->eff.v[k].va_start);
+			snprintf(bar, sizeof(bar), "%d", w->bar);
+			vm_series(f, "kvm_s2stat_guest_mapped_bytes", vm);
+			label(f, false, "half", w->user ? "user" : "kernel");
+			label(f, false, "bdf", w->has_bdf ? s2_bdf_str(w->bdf, b) : "");
+			label(f, false, "bar", w->bar >= 0 ? bar : "");
+			label(f, false, "class", w->cls == 0 ? S2_CLASS_VFIO :
+			      w->cls == 1 ? S2_CLASS_OTHER : "");
+			label(f, false, "s1", mt_label(w->s1));
+			label(f, false, "stage2", w->mapped ? "mapped" : "pending");
+			label(f, false, "s2", mt_label(w->s2));
+			label(f, false, "effective", mt_label(w->eff));
+			fprintf(f, "} %" PRIu64 "\n", bytes);
+		}
+	}
+}
+
 void s2_print_prometheus(FILE *f, const struct s2_report *r)
 {
 	print_module(f, r->s);
 	print_vms(f, r->s);
 	print_devices(f, r);
+	if (r->eff)
+		print_effective(f, r->s);
 }

@@ -307,10 +307,7 @@ int s2_find_root(const struct s2_paths *p, char *root, size_t size, struct s2_er
 	why = debugfs_disabled(p);
 	if (why)
 		return s2_fail(err, S2_EXIT_LOCKDOWN, "debugfs is disabled: %s", why);
-	if (s2_lockdown_mode(p, mode, sizeof(mode)) && !strcmp(mode, "confidentiality"))
-		return s2_fail(err, S2_EXIT_LOCKDOWN, "debugfs is not available on %s and kernel "
-			       "lockdown (confidentiality) refuses debugfs: boot with lockdown=none "
-			       "or lockdown=integrity to use kvm-s2stat", p->debugfs);
+	/* Lockdown, whatever its mode, lets root mount debugfs and read its read-only files. */
 	return s2_fail(err, S2_EXIT_NOTMOUNTED, "debugfs is not mounted on %s: mount -t debugfs "
 		       "none %s", p->debugfs, p->debugfs);
 }
@@ -360,6 +357,7 @@ bool s2_selected(const struct s2_select *sel, const char *name, uint32_t pid,
 #define MAX_SMALL	(64 << 10)	/* version, stats, status */
 #define MAX_SUMMARY	(64 << 20)	/* ~600 000 VMs */
 #define MAX_VERIFY	(1 << 20)	/* 1000 diff lines of ~200 bytes and the keys */
+#define MAX_EFFECTIVE	(1 << 20)	/* the module writes at most 256 KiB */
 #define MAPPING_LINE	256		/* bytes per mappings line, generously */
 
 /*
@@ -447,6 +445,7 @@ static void vm_free(struct s2_vm *vm)
 {
 	s2_mappings_free(&vm->maps);
 	s2_verify_free(&vm->ver);
+	s2_effective_free(&vm->eff);
 }
 
 void s2_snapshot_free(struct s2_snapshot *snap)
@@ -546,6 +545,35 @@ static int load_mappings(const struct s2_paths *p, struct s2_snapshot *snap,
 }
 
 /*
+ * effective of @row: 0 (read, or the module has none: vm->eff_missing), 1 vanished, -1 error.
+ * Reading it makes the module capture the vCPUs' registers and walk the guest's tables.
+ */
+static int load_effective(const struct s2_paths *p, struct s2_snapshot *snap,
+			  const struct s2_vm_row *row, struct s2_vm *vm, struct s2_err *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX], *buf;
+	struct stat sb;
+	size_t len;
+	int r;
+
+	r = read_one(p, snap->root, row->name, S2_FILE_EFFECTIVE, MAX_EFFECTIVE, path,
+		     sizeof(path), &buf, &len, err);
+	if (r > 0 && !path_join(dir, sizeof(dir), snap->root, row->name) && !stat(dir, &sb)) {
+		/* The VM is there, its effective file is not: a module older than this CLI. */
+		vm->eff_missing = true;
+		return 0;
+	}
+	if (r)
+		return r;
+	r = s2_parse_effective(buf, len, path, &vm->eff, err);
+	free(buf);
+	if (r)
+		return -1;
+	vm->has_eff = true;
+	return 0;
+}
+
+/*
  * One VM of the summary into @vm: 0 selected and read, 1 left out (vanished, -z, --bdf; the
  * snapshot's counters say which), -1 error.  @vm holds nothing to free unless 0.
  */
@@ -600,6 +628,11 @@ static int load_vm(const struct s2_paths *p, const struct s2_select *sel, unsign
 			goto out;
 		}
 		vm->has_verify = true;
+	}
+	if (flags & S2_LOAD_EFFECTIVE) {
+		r = load_effective(p, snap, row, vm, err);
+		if (r)
+			goto out;
 	}
 	return 0;
 out:

@@ -42,6 +42,7 @@ struct s2_select {
 enum {
 	S2_LOAD_MAPPINGS = 1,	/* read each selected VM's mappings */
 	S2_LOAD_VERIFY = 2,	/* read each selected VM's verify (runs the module's walk) */
+	S2_LOAD_EFFECTIVE = 4,	/* read each selected VM's effective (captures, guest walks) */
 };
 
 struct s2_vm {
@@ -51,9 +52,12 @@ struct s2_vm {
 	bool has_comm;
 	struct s2_ident id;	/* from /proc/<pid>/cmdline (all VMs of a process share it) */
 	bool has_maps, has_verify;
+	bool has_eff;		/* effective was read (S2_LOAD_EFFECTIVE) */
+	bool eff_missing;	/* the module has no effective file (older than this CLI) */
 	bool maps_mismatch;	/* mappings and status disagreed, also after a re-read */
 	struct s2_mappings maps;	/* with --bdf: only the ranges of those devices */
 	struct s2_verify ver;
+	struct s2_effective eff;
 };
 
 struct s2_snapshot {

@@ -185,6 +185,7 @@ int s2_report_build(struct s2_report *r, const struct s2_snapshot *s, unsigned i
 {
 	memset(r, 0, sizeof(*r));
 	r->s = s;
+	r->eff = what & S2_REPORT_EFFECTIVE;
 	s2_totals(s, &r->tot);
 	if (what & S2_REPORT_DEVICES) {
 		if (s2_devices(s, &r->dev, &r->ndev))
@@ -202,6 +203,13 @@ int s2_report_build(struct s2_report *r, const struct s2_snapshot *s, unsigned i
 		s2_verify_summary(s, &r->ver);
 		r->has_verify = true;
 	}
+	if (what & S2_REPORT_EXPECT_WC) {
+		if (s2_expect_wc(s, &r->wc)) {
+			s2_report_free(r);
+			return -1;
+		}
+		r->has_wc = true;
+	}
 	return 0;
 }
 
@@ -209,5 +217,6 @@ void s2_report_free(struct s2_report *r)
 {
 	free(r->dev);
 	s2_expect_free(&r->exp);
+	s2_expect_wc_free(&r->wc);
 	memset(r, 0, sizeof(*r));
 }

@@ -48,6 +48,7 @@ enum s2_expect_res {
 	S2_EXPECT_OK,		/* every VFIO mapping has the attribute */
 	S2_EXPECT_VIOLATED,	/* some do not */
 	S2_EXPECT_NOTHING,	/* no VFIO mapping to check */
+	S2_EXPECT_INCOMPLETE,	/* --expect wc: none violates, but not every guest was seen */
 };
 
 struct s2_violation {
@@ -67,6 +68,27 @@ struct s2_expect_result {
 	size_t nv;
 };
 
+/*
+ * --expect wc: each guest mapping of VFIO memory meant for write-combining (stage-1 type
+ * Normal-NC, as ioremap_wc() and resourceN_wc give) must be Normal-NC once combined with
+ * stage 2 (the VM's effective file).  A VM whose guest tables could not be read whole (result
+ * partial or unavailable, kernel half not ok) makes an otherwise clean result incomplete.
+ */
+struct s2_wc_violation {
+	const struct s2_vm *vm;
+	const struct s2_eff_row *w;
+};
+
+struct s2_wc_result {
+	enum s2_expect_res result;
+	size_t checked, checked_vms;	/* write-combining guest mappings, and VMs having any */
+	uint64_t checked_bytes;
+	size_t violation_vms, incomplete_vms;
+	uint64_t violation_bytes;
+	struct s2_wc_violation *v;
+	size_t nv;
+};
+
 /* --verify over the VMs whose verify was read. */
 struct s2_verify_result {
 	size_t vms, differ_vms, unavailable_vms;
@@ -77,16 +99,20 @@ enum {
 	S2_REPORT_DEVICES = 1,
 	S2_REPORT_EXPECT = 2,
 	S2_REPORT_VERIFY = 4,
+	S2_REPORT_EXPECT_WC = 8,
+	S2_REPORT_EFFECTIVE = 16,	/* the effective files were read: show them */
 };
 
 struct s2_report {
 	const struct s2_snapshot *s;
 	struct s2_totals tot;
-	bool has_dev, has_expect, has_verify;
+	bool has_dev, has_expect, has_verify, has_wc;
+	bool eff;			/* the VMs' effective files were read (-E, --expect wc) */
 	struct s2_devrow *dev;		/* sorted: BDF, BAR, VM (pid, fd), class, attr, driver */
 	size_t ndev;
 	struct s2_expect_result exp;
 	struct s2_verify_result ver;
+	struct s2_wc_result wc;
 };
 
 /* @what: S2_REPORT_*; @expect_attr: the --expect attribute.  -1 when out of memory. */
@@ -110,7 +136,22 @@ const char *s2_human_bytes(uint64_t v, char buf[16]);
 int s2_expect(const struct s2_snapshot *s, int attr, struct s2_expect_result *r);
 void s2_expect_free(struct s2_expect_result *r);
 void s2_verify_summary(const struct s2_snapshot *s, struct s2_verify_result *r);
+int s2_expect_wc(const struct s2_snapshot *s, struct s2_wc_result *r);
+void s2_expect_wc_free(struct s2_wc_result *r);
 extern const char *const s2_verify_results[3];	/* "ok", "differ", "unavailable" */
-extern const char *const s2_expect_results[3];	/* "ok", "violated", "nothing_to_check" */
+/* "ok", "violated", "nothing_to_check", "incomplete" */
+extern const char *const s2_expect_results[4];
+
+/*
+ * Effective types of a VM's guest mappings of VFIO memory (all of them, or those of one
+ * BAR): a bit per enum s2_mt.  s2_eff_types_str() names them ("NC+DEVICE" short, or the
+ * full names), "-" for none; a VM whose effective file was not usable gives "?".
+ */
+#define S2_EFF_ANY_BAR	(-2)
+unsigned int s2_eff_types(const struct s2_vm *vm, bool has_bdf, uint32_t bdf, int bar);
+const char *s2_eff_types_str(const struct s2_vm *vm, unsigned int types, bool full,
+			     char *buf, size_t size);
+/* Is the VM's effective file usable and complete (result ok)? */
+bool s2_eff_complete(const struct s2_vm *vm);
 
 #endif /* KVM_S2STAT_REPORT_H */

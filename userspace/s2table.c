@@ -13,6 +13,8 @@ bool s2_table_shows(const struct s2_table *t, int c)
 {
 	unsigned char mask = t->o.csv ? S2_SHOW_CSV : t->o.wide ? S2_SHOW_WIDE : S2_SHOW_NARROW;
 
+	if ((t->col[c].show & S2_SHOW_OPT) && !t->o.opt)
+		return false;
 	return t->col[c].show & mask;
 }
 

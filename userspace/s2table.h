@@ -22,6 +22,7 @@ enum {
 	S2_SHOW_CSV = 4,	/* --csv */
 	S2_SHOW_TEXT = S2_SHOW_NARROW | S2_SHOW_WIDE,
 	S2_SHOW_ALL = S2_SHOW_TEXT | S2_SHOW_CSV,
+	S2_SHOW_OPT = 8,	/* and only with s2_tabopt.opt (the effective columns, -E) */
 };
 
 struct s2_col {
@@ -45,6 +46,7 @@ struct s2_tabopt {
 	bool csv;		/* CSV instead of aligned text */
 	bool header;		/* print header lines */
 	bool wide;		/* --wide: S2_SHOW_WIDE columns, no caps */
+	bool opt;		/* S2_SHOW_OPT columns too (-E) */
 };
 
 struct s2_table {

@@ -82,10 +82,35 @@ static const char *attr_name(unsigned int a)
 	return s2_attr_name(a);
 }
 
+/*
+ * The effective types of a VM's (or one BAR's) guest mappings of VFIO memory: short names
+ * in text ("NC+DEVICE", "*" when the guest's tables were not all read), full ones in CSV.
+ */
+static void eff_cell(struct s2_row *row, int c, const struct s2_vm *vm, bool csv,
+		     bool has_bdf, uint32_t bdf, int bar)
+{
+	char b[S2_CELL];
+
+	if (vm->eff_missing) {
+		s2_cell(row, c, "%s", csv ? "" : "n/a");
+		return;
+	}
+	s2_eff_types_str(vm, s2_eff_types(vm, has_bdf, bdf, bar), csv, b, sizeof(b));
+	s2_cell(row, c, "%s%s", b, !csv && vm->has_eff && vm->eff.result != S2_EFF_UNAVAILABLE &&
+		!s2_eff_complete(vm) ? "*" : "");
+}
+
+static const char *eff_result(const struct s2_vm *vm)
+{
+	if (vm->eff_missing)
+		return "unsupported";
+	return vm->has_eff ? s2_eff_results[vm->eff.result] : "";
+}
+
 /* ---- per VM ---- */
 
 enum { VC_VM, VC_PID, VC_NAME, VC_COMM, VC_DOMAIN, VC_UUID, VC_DEV, VC_NC, VC_NORMAL,
-       VC_OTHER, VC_BYTES, VC_NOTES, VC_STATE, VC_FAILED, VC_NR };
+       VC_OTHER, VC_BYTES, VC_EFF, VC_NOTES, VC_STATE, VC_FAILED, VC_EFFRES, VC_NR };
 
 static const struct s2_col vm_cols[VC_NR] = {
 	[VC_VM] = { "VM", "vm", S2_SHOW_ALL, false, false, 0, 0 },
@@ -99,9 +124,11 @@ static const struct s2_col vm_cols[VC_NR] = {
 	[VC_NORMAL] = { "NORMAL", "vfio_normal_pages", S2_SHOW_ALL, true, false, 0, 0 },
 	[VC_OTHER] = { "PAGES", "other_pages", S2_SHOW_ALL, true, false, 0, 0 },
 	[VC_BYTES] = { "BYTES", "vfio_bytes", S2_SHOW_ALL, true, false, 0, 0 },
+	[VC_EFF] = { "EFFECTIVE", "effective", S2_SHOW_ALL | S2_SHOW_OPT, false, false, 0, 0 },
 	[VC_NOTES] = { "NOTES", "notes", S2_SHOW_TEXT, false, false, 0, 0 },
 	[VC_STATE] = { "STATE", "state", S2_SHOW_CSV, false, false, 0, 0 },
 	[VC_FAILED] = { "FAILED", "failed_maps", S2_SHOW_CSV, false, false, 0, 0 },
+	[VC_EFFRES] = { "", "effective_result", S2_SHOW_CSV | S2_SHOW_OPT, false, false, 0, 0 },
 };
 
 static const struct s2_group vm_groups[] = {
@@ -153,6 +180,8 @@ static void vm_row(struct s2_row *row, const struct s2_report *r, size_t i,
 		s2_cell(row, VC_STATE, "%s", vm->st.exact ? S2_STATE_EXACT :
 			vm->st.unwalkable ? S2_STATE_UNWALKABLE : S2_STATE_INEXACT);
 		s2_cell(row, VC_FAILED, "%" PRIu64, s2_vm_failed(vm));
+		eff_cell(row, VC_EFF, vm, csv, false, 0, S2_EFF_ANY_BAR);
+		s2_cell(row, VC_EFFRES, "%s", eff_result(vm));
 		return;
 	}
 	/* the total line (text only) */
@@ -204,6 +233,25 @@ static void print_legend(FILE *f, const struct s2_report *r)
 	if (r->tot.mismatch_vms)
 		fprintf(f, "MISMATCH: the VM's mappings and status files disagreed twice: report "
 			"it with copies of both\n");
+	if (r->eff) {
+		size_t partial = 0, none = 0;
+
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->vms[i].eff_missing || (s->vms[i].has_eff &&
+						      s->vms[i].eff.result == S2_EFF_UNAVAILABLE))
+				none++;
+			else if (s->vms[i].has_eff && !s2_eff_complete(&s->vms[i]))
+				partial++;
+		}
+		fprintf(f, "EFFECTIVE: the guest's own VFIO mappings with stage 2 (-E -m lists "
+			"them)\n");
+		if (partial)
+			fprintf(f, "*: the guest's page tables were read in part (budget, or a root "
+				"not current): more types may exist\n");
+		if (none)
+			fprintf(f, "?: no current translation root could be captured (-E -j says why); "
+				"n/a: the module has no effective file\n");
+	}
 	if (s->vanished)
 		fprintf(f, "%zu VM%s destroyed while being read %s skipped\n", s->vanished,
 			s->vanished == 1 ? "" : "s", s->vanished == 1 ? "was" : "were");
@@ -246,7 +294,7 @@ void s2_print_vms(FILE *f, const struct s2_report *r, const struct s2_viewopt *o
 /* ---- devices ---- */
 
 enum { DC_BDF, DC_BAR, DC_DRIVER, DC_VM, DC_PID, DC_DOMAIN, DC_UUID, DC_CLASS, DC_ATTR,
-       DC_PAGES, DC_SIZE, DC_REASON, DC_NOTE, DC_NR };
+       DC_PAGES, DC_SIZE, DC_REASON, DC_EFF, DC_NOTE, DC_NR };
 
 static const struct s2_col dev_cols[DC_NR] = {
 	[DC_BDF] = { "BDF", "bdf", S2_SHOW_ALL, false, false, 0, 0 },
@@ -261,6 +309,7 @@ static const struct s2_col dev_cols[DC_NR] = {
 	[DC_PAGES] = { "PAGES", "pages", S2_SHOW_ALL, true, false, 0, 0 },
 	[DC_SIZE] = { "SIZE", "bytes", S2_SHOW_ALL, true, false, 0, 0 },
 	[DC_REASON] = { "REASON", "reason", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
+	[DC_EFF] = { "EFFECTIVE", "effective", S2_SHOW_ALL | S2_SHOW_OPT, false, false, 0, 0 },
 	[DC_NOTE] = { "", "", S2_SHOW_TEXT, false, false, 0, 0 },
 };
 
@@ -292,6 +341,10 @@ static void dev_row(struct s2_row *row, const struct s2_report *r, const struct 
 		   old ? s2_sat_mul(old->pages, ps) : 0);
 	s2_cell(row, DC_REASON, "%s", d->reason == S2_REASON_NR ? "mixed" :
 		d->reason ? s2_reason_name(d->reason) : none);
+	if (d->vfio && d->has_bdf)
+		eff_cell(row, DC_EFF, d->vm, o->tab.csv, true, d->bdf, d->bar);
+	else
+		s2_cell(row, DC_EFF, "%s", none);
 	if (o->prev && !old)
 		s2_cell(row, DC_NOTE, "new");
 }
@@ -503,6 +556,7 @@ void s2_print_expect(FILE *f, const struct s2_report *r, const struct s2_viewopt
 			e->checked_vms == 1 ? "" : "s", attr_name((unsigned int)e->attr));
 		return;
 	case S2_EXPECT_VIOLATED:
+	case S2_EXPECT_INCOMPLETE:	/* --expect wc only */
 		break;
 	}
 	fprintf(f, "VFIO mappings that are not %s:\n", attr_name((unsigned int)e->attr));
@@ -514,6 +568,235 @@ void s2_print_expect(FILE *f, const struct s2_report *r, const struct s2_viewopt
 	s2_table_header(f, &t, NULL, 0);
 	for (size_t i = 0; i < e->nv; i++) {
 		exp_row(&row, &e->v[i], o);
+		s2_table_row(f, &t, &row);
+	}
+}
+
+/* ---- the guest's own mappings (-E -m) ---- */
+
+enum { GC_VM, GC_PID, GC_DOMAIN, GC_HALF, GC_ROOT, GC_VA_S, GC_VA_E, GC_IPA_S, GC_SIZE, GC_S1,
+       GC_MAIR, GC_S2, GC_MEMATTR, GC_STAGE2, GC_EFF, GC_CLASS, GC_BDF, GC_BAR, GC_NR };
+
+static const struct s2_col eff_cols[GC_NR] = {
+	[GC_VM] = { "VM", "vm", S2_SHOW_CSV, false, false, 0, 0 },
+	[GC_PID] = { "PID", "pid", S2_SHOW_CSV, false, false, 0, 0 },
+	[GC_DOMAIN] = { "DOMAIN", "domain", S2_SHOW_CSV, false, true, 0, 0 },
+	[GC_HALF] = { "HALF", "half", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_ROOT] = { "ROOT", "root", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_VA_S] = { "VA_START", "va_start", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_VA_E] = { "VA_END", "va_end", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
+	[GC_IPA_S] = { "IPA_START", "ipa_start", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_SIZE] = { "SIZE", "bytes", S2_SHOW_ALL, true, false, 0, 0 },
+	[GC_S1] = { "STAGE1", "s1", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_MAIR] = { "MAIR", "mair", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
+	[GC_S2] = { "STAGE2", "s2", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_MEMATTR] = { "MEMATTR", "memattr", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
+	[GC_STAGE2] = { "S2_STATE", "stage2", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_EFF] = { "EFFECTIVE", "effective", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_CLASS] = { "CLASS", "class", S2_SHOW_WIDE | S2_SHOW_CSV, false, false, 0, 0 },
+	[GC_BDF] = { "BDF", "bdf", S2_SHOW_ALL, false, false, 0, 0 },
+	[GC_BAR] = { "BAR", "bar", S2_SHOW_ALL, true, false, 0, 0 },
+};
+
+static const char *mt_or_dash(uint8_t mt, const char *none)
+{
+	return mt < S2_MT_NR ? s2_mt_name(mt) : none;
+}
+
+static void eff_row_cells(struct s2_row *row, const struct s2_vm *vm, const struct s2_eff_row *w,
+			  const struct s2_viewopt *o)
+{
+	const char *none = o->tab.csv ? "" : "-";
+	char b[24];
+
+	s2_row_clear(row);
+	s2_cell(row, GC_VM, "%s", vm->st.vm);
+	s2_cell(row, GC_PID, "%" PRIu32, vm->st.pid);
+	domain_cell(row, GC_DOMAIN, vm, o->tab.csv, "");
+	s2_cell(row, GC_HALF, "%s", w->user ? "user" : "kernel");
+	s2_cell(row, GC_ROOT, "%s", vm->eff.roots[w->root].id);
+	s2_cell(row, GC_VA_S, "0x%016" PRIx64, w->va_start);
+	s2_cell(row, GC_VA_E, "0x%016" PRIx64, w->va_end);
+	s2_cell(row, GC_IPA_S, "0x%016" PRIx64, w->ipa_start);
+	if (o->raw || o->tab.csv)
+		s2_cell(row, GC_SIZE, "%" PRIu64, w->va_end - w->va_start);
+	else
+		s2_cell(row, GC_SIZE, "%s", s2_human_bytes(w->va_end - w->va_start, b));
+	s2_cell(row, GC_S1, "%s", s2_mt_name(w->s1));
+	s2_cell(row, GC_MAIR, "0x%02x", w->mair);
+	s2_cell(row, GC_S2, "%s", mt_or_dash(w->s2, none));
+	if (w->memattr <= 0xf)
+		s2_cell(row, GC_MEMATTR, "0x%x", w->memattr);
+	else
+		s2_cell(row, GC_MEMATTR, "%s", none);
+	s2_cell(row, GC_STAGE2, "%s", w->mapped ? "mapped" : "pending");
+	s2_cell(row, GC_EFF, "%s", mt_or_dash(w->eff, none));
+	s2_cell(row, GC_CLASS, "%s", w->cls == 0 ? S2_CLASS_VFIO : w->cls == 1 ? S2_CLASS_OTHER :
+		none);
+	s2_cell(row, GC_BDF, "%s", w->has_bdf ? s2_bdf_str(w->bdf, b) : none);
+	if (w->bar >= 0)
+		s2_cell(row, GC_BAR, "%d", w->bar);
+	else
+		s2_cell(row, GC_BAR, "%s", none);
+}
+
+/* "VM 1000-10 pid 1000 qemu-system-aar, domain db01: effective ok, kernel half ok, ..." */
+static void eff_title(FILE *f, const struct s2_vm *vm, bool first)
+{
+	const struct s2_effective *e = &vm->eff;
+	char comm[S2_CELL], dom[S2_CELL];
+
+	s2_text_safe(comm, sizeof(comm), vm->has_comm ? vm->comm : "?");
+	fprintf(f, "%sVM %s pid %" PRIu32 " %s", first ? "" : "\n", vm->st.vm, vm->st.pid, comm);
+	if (vm->id.has_domain) {
+		s2_text_safe(dom, sizeof(dom), vm->id.domain);
+		fprintf(f, ", domain %s", dom);
+	}
+	if (vm->eff_missing) {
+		fprintf(f, ": no effective file (the kvm_s2stat module is older than this "
+			"kvm-s2stat)\n");
+		return;
+	}
+	if (!vm->has_eff)
+		return;
+	if (e->result == S2_EFF_UNAVAILABLE) {
+		fprintf(f, ": effective unavailable (%s)\n", e->reason[0] ? e->reason : "?");
+		return;
+	}
+	fprintf(f, ": effective %s; kernel half %s, user half %s (best effort: %" PRIu64
+		" root%s, %" PRIu64 " stale, seen %" PRIu64 " ms ago); %zu guest mapping%s\n",
+		s2_eff_results[e->result], s2_half_names[e->kernel_half],
+		s2_half_names[e->user_half], e->val[S2_EKEY_USER_ROOTS],
+		e->val[S2_EKEY_USER_ROOTS] == 1 ? "" : "s", e->val[S2_EKEY_USER_ROOTS_STALE],
+		e->val[S2_EKEY_USER_ROOT_AGE_MS], e->n, e->n == 1 ? "" : "s");
+}
+
+void s2_print_effective(FILE *f, const struct s2_report *r, const struct s2_viewopt *o)
+{
+	const struct s2_snapshot *s = r->s;
+	struct s2_table t;
+	struct s2_row row;
+	size_t i, j;
+
+	s2_table_init(&t, eff_cols, GC_NR, &o->tab);
+	for (i = 0; i < s->n; i++) {
+		for (j = 0; s->vms[i].has_eff && j < s->vms[i].eff.n; j++) {
+			eff_row_cells(&row, &s->vms[i], &s->vms[i].eff.v[j], o);
+			s2_table_measure(&t, &row);
+		}
+	}
+	if (o->tab.csv)
+		s2_table_header(f, &t, NULL, 0);
+	for (i = 0; i < s->n; i++) {
+		const struct s2_vm *vm = &s->vms[i];
+
+		if (!o->tab.csv) {
+			eff_title(f, vm, i == 0);
+			if (vm->has_eff && vm->eff.n)
+				s2_table_header(f, &t, NULL, 0);
+		}
+		for (j = 0; vm->has_eff && j < vm->eff.n; j++) {
+			eff_row_cells(&row, vm, &vm->eff.v[j], o);
+			s2_table_row(f, &t, &row);
+		}
+	}
+	if (!s->n && !o->tab.csv && o->tab.header)
+		fprintf(f, "no VMs\n");
+}
+
+/* ---- --expect wc ---- */
+
+enum { WC_VM, WC_DOMAIN, WC_HALF, WC_VA_S, WC_VA_E, WC_BDF, WC_BAR, WC_S1, WC_S2, WC_STAGE2,
+       WC_EFF, WC_SIZE, WC_NR };
+
+static const struct s2_col wc_cols[WC_NR] = {
+	[WC_VM] = { "VM", "vm", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_DOMAIN] = { "DOMAIN", "domain", S2_SHOW_ALL, false, true, 13, 0 },
+	[WC_HALF] = { "HALF", "half", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_VA_S] = { "VA_START", "va_start", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_VA_E] = { "VA_END", "va_end", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_BDF] = { "BDF", "bdf", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_BAR] = { "BAR", "bar", S2_SHOW_ALL, true, false, 0, 0 },
+	[WC_S1] = { "STAGE1", "s1", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_S2] = { "STAGE2", "s2", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_STAGE2] = { "S2_STATE", "stage2", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_EFF] = { "EFFECTIVE", "effective", S2_SHOW_ALL, false, false, 0, 0 },
+	[WC_SIZE] = { "SIZE", "bytes", S2_SHOW_ALL, true, false, 0, 0 },
+};
+
+static void wc_row(struct s2_row *row, const struct s2_wc_violation *v, const struct s2_viewopt *o)
+{
+	const struct s2_eff_row *w = v->w;
+	char b[24];
+
+	s2_row_clear(row);
+	s2_cell(row, WC_VM, "%s", v->vm->st.vm);
+	domain_cell(row, WC_DOMAIN, v->vm, o->tab.csv, "-");
+	s2_cell(row, WC_HALF, "%s", w->user ? "user" : "kernel");
+	s2_cell(row, WC_VA_S, "0x%016" PRIx64, w->va_start);
+	s2_cell(row, WC_VA_E, "0x%016" PRIx64, w->va_end);
+	s2_cell(row, WC_BDF, "%s", s2_bdf_str(w->bdf, b));
+	s2_cell(row, WC_BAR, "%d", w->bar);
+	s2_cell(row, WC_S1, "%s", s2_mt_name(w->s1));
+	s2_cell(row, WC_S2, "%s", mt_or_dash(w->s2, "-"));
+	s2_cell(row, WC_STAGE2, "%s", w->mapped ? "mapped" : "pending");
+	s2_cell(row, WC_EFF, "%s", mt_or_dash(w->eff, "-"));
+	if (o->raw)
+		s2_cell(row, WC_SIZE, "%" PRIu64, w->va_end - w->va_start);
+	else
+		s2_cell(row, WC_SIZE, "%s", s2_human_bytes(w->va_end - w->va_start, b));
+}
+
+void s2_print_expect_wc(FILE *f, const struct s2_report *r, const struct s2_viewopt *o)
+{
+	const struct s2_wc_result *e = &r->wc;
+	const struct s2_snapshot *s = r->s;
+	struct s2_table t;
+	struct s2_row row;
+	char b[16];
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct s2_vm *vm = &s->vms[i];
+
+		if (vm->eff_missing)
+			fprintf(f, "note: VM %s: the kvm_s2stat module has no effective file\n",
+				vm->st.vm);
+		else if (vm->has_eff && vm->eff.result == S2_EFF_UNAVAILABLE)
+			fprintf(f, "note: VM %s: its guest's mappings could not be read (%s)\n",
+				vm->st.vm, vm->eff.reason[0] ? vm->eff.reason : "?");
+		else if (!s2_eff_complete(vm))
+			fprintf(f, "note: VM %s: its guest's page tables were read in part\n",
+				vm->st.vm);
+	}
+	switch (e->result) {
+	case S2_EXPECT_NOTHING:
+		fprintf(f, "nothing to check: no guest mapping of VFIO memory for write-combining "
+			"(stage 1 Normal-NC) seen in the %zu selected VM%s\n", s->n,
+			s->n == 1 ? "" : "s");
+		return;
+	case S2_EXPECT_OK:
+	case S2_EXPECT_INCOMPLETE:
+		fprintf(f, "%s: all %zu write-combining guest mapping%s of VFIO memory (%s) in %zu "
+			"VM%s %s effectively NORMAL_NC%s\n",
+			e->result == S2_EXPECT_OK ? "ok" : "incomplete", e->checked,
+			e->checked == 1 ? "" : "s", s2_human_bytes(e->checked_bytes, b),
+			e->checked_vms, e->checked_vms == 1 ? "" : "s",
+			e->checked == 1 ? "is" : "are",
+			e->result == S2_EXPECT_OK ? "" : ", but not every guest was read whole");
+		return;
+	case S2_EXPECT_VIOLATED:
+		break;
+	}
+	fprintf(f, "write-combining guest mappings (stage 1 NORMAL_NC) of VFIO memory that are "
+		"not effectively NORMAL_NC:\n");
+	s2_table_init(&t, wc_cols, WC_NR, &o->tab);
+	for (size_t i = 0; i < e->nv; i++) {
+		wc_row(&row, &e->v[i], o);
+		s2_table_measure(&t, &row);
+	}
+	s2_table_header(f, &t, NULL, 0);
+	for (size_t i = 0; i < e->nv; i++) {
+		wc_row(&row, &e->v[i], o);
 		s2_table_row(f, &t, &row);
 	}
 }

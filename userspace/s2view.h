@@ -22,6 +22,10 @@ void s2_print_devices(FILE *f, const struct s2_report *r, const struct s2_viewop
 void s2_print_mappings(FILE *f, const struct s2_report *r, const struct s2_viewopt *o);
 void s2_print_expect(FILE *f, const struct s2_report *r, const struct s2_viewopt *o);
 void s2_print_verify(FILE *f, const struct s2_report *r, const struct s2_viewopt *o);
+/* -E -m: each VM's guest mappings of device memory with their effective types. */
+void s2_print_effective(FILE *f, const struct s2_report *r, const struct s2_viewopt *o);
+/* --expect wc */
+void s2_print_expect_wc(FILE *f, const struct s2_report *r, const struct s2_viewopt *o);
 
 /* Log mode (-l): one line per sample; the header is repeated every S2_LOG_BANNER lines. */
 #define S2_LOG_BANNER	20

@@ -24,6 +24,7 @@
 #define S2_FILE_VERIFY		"verify"
 #define S2_FILE_TABLE		"table"
 #define S2_FILE_RESYNC		"resync"
+#define S2_FILE_EFFECTIVE	"effective"	/* added after 0.2.0 */
 
 /* First line of every readable file except "version": "format <N>". */
 #define S2_FORMAT_LINE_PREFIX	"format "
@@ -38,10 +39,15 @@
 #define S2_TABLE_COLUMNS \
 	"ipa_start ipa_end pa_start pa_end pages level memattr type perm class"
 
+/* effective: "key value" lines, then this header, then one record per line. */
+#define S2_EFFECTIVE_COLUMNS \
+	"half root va_start va_end ipa_start ipa_end s1 mair s2 memattr stage2 effective class bdf bar"
+
 #define S2_SUMMARY_NCOLS	11
 #define S2_MAPPINGS_NCOLS	15
 #define S2_MAPPINGS_NCOLS_V1	13
 #define S2_TABLE_NCOLS		10
+#define S2_EFFECTIVE_NCOLS	15
 
 /* VM states (summary "state", status "state"). */
 #define S2_STATE_EXACT		"exact"		/* tracked state equals the stage-2 table */

@@ -62,10 +62,10 @@ struct rendered {
 
 static void render(const struct s2_report *r, struct rendered *out)
 {
-	struct s2_viewopt text = { { false, true, false }, false, NULL };
-	struct s2_viewopt wide = { { false, true, true }, false, NULL };
-	struct s2_viewopt csv = { { true, true, false }, false, NULL };
-	struct s2_json_opt jo = { false, true, true, true, NULL, 0 };
+	struct s2_viewopt text = { { false, true, false, false }, false, NULL };
+	struct s2_viewopt wide = { { false, true, true, false }, false, NULL };
+	struct s2_viewopt csv = { { true, true, false, false }, false, NULL };
+	struct s2_json_opt jo = { false, true, true, true, false, NULL, 0 };
 	FILE *f;
 
 	f = open_memstream(&out->text, &out->ntext);

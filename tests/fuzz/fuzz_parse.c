@@ -2,12 +2,12 @@
 /*
  * libFuzzer target for the kvm-s2stat debugfs parsers (userspace/s2parse.c).
  *
- * Input: one selector byte, then a file's content.  selector % 6 picks the parser
- * (version, stats, summary, status, mappings, verify); (selector / 6) % 3 the page size the
- * mappings and status checks use (4, 16, 64 KiB); (selector / 18) % 2 FEAT_S2FWB.
+ * Input: one selector byte, then a file's content.  selector % 7 picks the parser
+ * (version, stats, summary, status, mappings, verify, effective); (selector / 7) % 3 the page
+ * size the mappings and status checks use (4, 16, 64 KiB); (selector / 21) % 2 FEAT_S2FWB.
  * tests/fuzz/mkseeds.sh builds the seeds from the fixtures with the same encoding.
- * Mappings and verify files that parse are also rendered by every view (to /dev/null), so
- * the output code sees whatever the parsers accept.
+ * Mappings, verify and effective files that parse are also rendered by every view (to
+ * /dev/null), so the output code sees whatever the parsers accept.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,12 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static FILE *devnull;
 
 /* Every view (text, wide, CSV, watch marks), JSON and Prometheus of a one-VM snapshot. */
-static void render(const struct s2_stats *st, struct s2_mappings *m, struct s2_verify *v)
+static void render(const struct s2_stats *st, struct s2_mappings *m, struct s2_verify *v,
+		   struct s2_effective *e)
 {
 	struct s2_snapshot snap;
 	struct s2_report r;
 	struct s2_vm vm;
-	struct s2_json_opt jo = { false, true, true, true, NULL, 0 };
+	struct s2_json_opt jo = { false, true, true, true, true, NULL, 0 };
 
 	if (!devnull)
 		devnull = fopen("/dev/null", "w");
@@ -54,17 +55,23 @@ static void render(const struct s2_stats *st, struct s2_mappings *m, struct s2_v
 		vm.ver = *v;
 		vm.has_verify = true;
 	}
-	if (s2_report_build(&r, &snap, S2_REPORT_DEVICES | S2_REPORT_EXPECT | S2_REPORT_VERIFY,
-			    S2_ATTR_NC))
+	if (e) {
+		vm.eff = *e;
+		vm.has_eff = true;
+	}
+	if (s2_report_build(&r, &snap, S2_REPORT_DEVICES | S2_REPORT_EXPECT | S2_REPORT_VERIFY |
+			    S2_REPORT_EXPECT_WC | S2_REPORT_EFFECTIVE, S2_ATTR_NC))
 		return;
 	for (int mode = 0; mode < 4; mode++) {
-		struct s2_viewopt o = { { mode == 2, mode != 3, mode == 1 }, mode == 3,
+		struct s2_viewopt o = { { mode == 2, mode != 3, mode == 1, true }, mode == 3,
 					mode == 0 ? &r : NULL };
 
 		s2_print_vms(devnull, &r, &o);
 		s2_print_devices(devnull, &r, &o);
 		s2_print_mappings(devnull, &r, &o);
+		s2_print_effective(devnull, &r, &o);
 		s2_print_expect(devnull, &r, &o);
+		s2_print_expect_wc(devnull, &r, &o);
 		s2_print_verify(devnull, &r, &o);
 	}
 	s2_print_json(devnull, &r, &jo);
@@ -92,12 +99,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data + 1, size - 1);
 	buf = copy;
 	memset(&st, 0, sizeof(st));
-	st.page_shift = shifts[(sel / 6) % 3];
+	st.page_shift = shifts[(sel / 7) % 3];
 	st.page_size = 1ULL << st.page_shift;
-	st.fwb = (sel / 18) % 2;
+	st.fwb = (sel / 21) % 2;
 	memset(&err, 0, sizeof(err));
 
-	switch (sel % 6) {
+	switch (sel % 7) {
 	case 0: {
 		struct s2_version v;
 
@@ -145,20 +152,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    x->driver >= m.ndrivers || x->attr >= S2_ATTR_NR)
 					abort();
 			}
-			render(&st, &m, NULL);
+			render(&st, &m, NULL, NULL);
 			s2_mappings_free(&m);
 		}
 		break;
 	}
-	default: {
+	case 5: {
 		struct s2_verify v;
 
 		r = s2_parse_verify(buf, size - 1, "verify", &v, &err);
 		if (!r) {
 			if (v.ndiffs > S2_VERIFY_MAX_DIFF_LINES)
 				abort();
-			render(&st, NULL, &v);
+			render(&st, NULL, &v, NULL);
 			s2_verify_free(&v);
+		}
+		break;
+	}
+	default: {
+		struct s2_effective e;
+
+		r = s2_parse_effective(buf, size - 1, "effective", &e, &err);
+		if (!r) {
+			/* Invariants the output code relies on. */
+			for (size_t i = 0; i < e.n; i++) {
+				const struct s2_eff_row *w = &e.v[i];
+
+				if (w->root >= e.nroots || w->va_start >= w->va_end ||
+				    w->s1 >= S2_MT_NR || (w->eff >= S2_MT_NR && w->eff != S2_EFF_DASH) ||
+				    w->cls > 2 || e.roots[w->root].user != w->user)
+					abort();
+			}
+			render(&st, NULL, NULL, &e);
+			s2_effective_free(&e);
 		}
 		break;
 	}

@@ -25,10 +25,11 @@ find "$fix" -type f -path '*/kvm_s2stat/*' | sort | while read -r f; do
 	status) sel=3 ;;
 	mappings) sel=4 ;;
 	verify) sel=5 ;;
+	effective) sel=6 ;;
 	*) continue ;;
 	esac
 	root=${f%/kvm_s2stat/*}/kvm_s2stat
-	if grep -qx 'fwb 1' "$root/stats" 2>/dev/null; then sel=$((sel + 18)); fi
+	if grep -qx 'fwb 1' "$root/stats" 2>/dev/null; then sel=$((sel + 21)); fi
 	n=$((n + 1))
 	{ printf "\\$(printf '%03o' "$sel")"; cat "$f"; } > "$out/seed-$n"
 done

@@ -1,13 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 180
+# s2-timeout: 90
 # 00-testbed.sh: the testbed's self-tests, independent of kvm_s2stat.ko: KVM came up in the
 # requested mode with the CPU's features, the four QEMU devices are there, vfio-pci binds
 # through the SMMUv3, the test VMM maps a VFIO BAR slot (ivshmem BAR2), an MMIO BAR slot
 # (edu BAR0) and a non-VFIO slot (e1000e resource0), the ivshmem data reached the device,
 # and a tracefs kprobe on the stage-2 map path sees exactly one map per touched page with
-# the prot this kernel uses (see shared testbed facts).  Also: our module loads.
+# the prot this kernel uses (see shared testbed facts).  The observer of observer.sh (the
+# referee of the module's scenarios) reduces the same run to exactly the expected device
+# runs (obs-self).  Also: our module loads.
 . "${0%/*}/lib.sh"
+. "${0%/*}/observer.sh"
 
 klog=$S2_TMP/dmesg
 dmesg >"$klog"
@@ -105,6 +108,18 @@ check_maps() {
 	if [ -s "$S2_TMP/check" ]; then t_fail "$1" "$(cat "$S2_TMP/check")"; else t_ok "$1"; fi
 }
 
+# obs_self WANT: the observer's state is exactly WANT (one VM's signature, see observer.sh).
+obs_self() {
+	if ! why=$(obs_update); then t_fail obs-self "$why"; return; fi
+	t_eq obs-self "$(obs_sigs)" "$1"
+}
+# obs_self_gone: after the VMM exited, the observer saw the table go.
+obs_self_gone() {
+	if ! why=$(obs_update); then t_fail obs-self-gone "$why"; return; fi
+	t_eq obs-self-gone "$(obs_sigs)" ""
+	obs_stop
+}
+
 vmm_tests() {
 	if [ ! -x "$S2_VMM" ]; then
 		t_skip vmm "s2vmm not built"
@@ -119,6 +134,7 @@ vmm_tests() {
 		t_fail kprobe-events "$(cat "$S2_TMP/kp.err")"
 		return
 	fi
+	t_run obs-start obs_start
 	if ! vmm_start tb ram:0:2M "vfio:$G_IVS:$S2_IVSHMEM:2:$((N_IVS * PS))" \
 		"vfio:$G_EDU:$S2_EDU:0" "res:$G_E1K:$e1k/resource0:$((N_E1K * PS))" 2>"$S2_TMP/vmm.err"; then
 		t_fail vmm-start "$(cat "$S2_TMP/vmm.err")"
@@ -134,7 +150,11 @@ vmm_tests() {
 		a=$(vmm_cmd tb "touch 1 0-$((N_IVS - 1)) w")
 		case $a in err*Invalid\ argument*) t_ok touch-vfio-bar-refused ;;
 		*) t_fail touch-vfio-bar-refused "answer '$a'" ;; esac
+		# The observer: no device page, one refused NORMAL_NC (vfio BAR) map, a table
+		# nothing can walk (pKVM 6.14+ keeps it at EL2).
+		obs_self "$tb_PID  c:0,0,0,0,0,0 f:0,1,0 state:unwalkable"
 		vmm_stop tb
+		obs_self_gone
 		s2trace_stop >"$S2_TMP/trace"
 		MAPFN=pkvm_pgtable_stage2_map WANTRET=-22 \
 			check_maps maps-vfio-bar-refused "$G_IVS" 1 "$P_VFIO" "$B_IVS"
@@ -147,8 +167,11 @@ vmm_tests() {
 	t_run touch-edu vmm_cmd tb "touch 2 0-$((N_EDU - 1)) r"
 	t_run touch-e1000e vmm_cmd tb "touch 3 0-$((N_E1K - 1)) r"
 	t_run ivshmem-readback vmm_cmd tb "check 1 0-$((N_IVS - 1))"
+	if kver_ge 6.9; then va=NORMAL_NC c="0,$((N_IVS + N_EDU)),0"; else va=DEVICE_nGnRE c="$((N_IVS + N_EDU)),0,0"; fi
+	obs_self "$tb_PID $((G_IVS)),$((B_IVS)),$N_IVS,3,$va,vfio,$S2_IVSHMEM,2;$((G_EDU)),$((B_EDU)),$N_EDU,3,$va,vfio,$S2_EDU,0;$((G_E1K)),$((B_E1K)),$N_E1K,3,DEVICE_nGnRE,other,$S2_E1000E,0 c:$c,$N_E1K,0,0 f:0,0,0"
 	s2trace_stop >"$S2_TMP/trace"
 	t_run vmm-quit vmm_stop tb
+	obs_self_gone
 	check_maps maps-ivshmem "$G_IVS" $N_IVS "$P_VFIO" "$B_IVS"
 	check_maps maps-edu "$G_EDU" $N_EDU "$P_VFIO" "$B_EDU"
 	check_maps maps-e1000e "$G_E1K" $N_E1K "$P_RES" "$B_E1K"

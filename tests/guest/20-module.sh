@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 90
 # 20-module.sh: kvm_s2stat on the standard VM.  One VM with RAM, a VFIO RAM-backed BAR slot
 # (ivshmem BAR2), a VFIO MMIO BAR slot (edu BAR0) and a non-VFIO device slot (e1000e
 # resource0, no driver); the guest touches 16 pages of each device slot.  6.1 shows 32 VFIO
@@ -28,6 +28,7 @@ t_eq stats-vfio-bars "$(stats_v vfio_bars)" 3		# ivshmem BAR0+BAR2, edu BAR0
 if ! kver_ge 6.17; then cp=kernel; elif [ "$S2_FWB" = 1 ]; then cp=no-dic; else cp=no-fwb-dic; fi
 t_eq stats-cacheable-pfnmap "$(stats_v cacheable_pfnmap)" "$cp"
 
+t_run obs-start obs_start || exit 1
 # shellcheck disable=SC2046
 vmm_start A $(std_slots) || { t_fail vmm-start "$(cat "$S2_TMP/vmm.A/err")"; exit 1; }
 vm=$A_VMS
@@ -48,8 +49,10 @@ if [ "$PKVM_REFUSES" = 1 ]; then
 	t_eq stats-failed "$(stats_v probe_map_failed)" 3
 	t_eq verify-unavailable "$(awk '$1 == "result" { print $2 }' "$S2_DFS/$vm/verify")" unavailable
 	t_eq table-unavailable "$(tail -n1 "$S2_DFS/$vm/table")" "result unavailable"
+	obs_check refused "$A_PID"
 	t_run vmm-stop vmm_stop A
 	t_run vm-dir-removed wait_gone "$vm"
+	obs_check gone
 	wait_idle
 t_eq live-objects-idle "$(stats_v live_objects)" 0
 	t_run unload mod_unload
@@ -71,6 +74,7 @@ t_eq status-other-bytes "$(st "$vm" other_bytes)" $((E1K_PAGES * PS))
 t_eq status-ranges "$(st "$vm" ranges)" 3
 t_eq status-leaves "$(st "$vm" page_leaves)/$(st "$vm" block_leaves)" "$((32 + E1K_PAGES))/0"
 t_eq status-found "$(st "$vm" found)" fault
+obs_check touched "$A_PID"
 
 maps "$vm" >"$S2_TMP/maps"
 {
@@ -105,9 +109,11 @@ done
 t_run resync-accepts-1 sh -c "echo 1 >$S2_DFS/$vm/resync"
 counts_eq counts-after-resync "$vm" 32 "$E1K_PAGES"
 verify_ok verify-after-resync "$vm"
+obs_check after-resync "$A_PID"
 
 t_run vmm-stop vmm_stop A
 t_run vm-dir-removed wait_gone "$vm"
+obs_check gone
 wait_idle
 t_eq live-objects-idle "$(stats_v live_objects)" 0
 t_run unload mod_unload

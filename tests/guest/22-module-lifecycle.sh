@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 90
 # 22-module-lifecycle.sh: load after the guest faulted (found by walking), unload with VMs
 # running and a debugfs file open, reload, and load-time parameter validation.
 . "${0%/*}/lib.sh"
@@ -8,6 +8,7 @@
 skip_if_pkvm_refuses
 
 t_run devices setup_devices || exit 1
+t_run obs-start obs_start || exit 1
 
 # shellcheck disable=SC2046
 vmm_start A $(std_slots) || exit 1
@@ -23,6 +24,7 @@ counts_eq late-counts "$vm" 32 "$E1K_PAGES"
 t_eq late-found "$(st "$vm" found)" load
 t_eq late-ranges "$(nmaps "$vm")" 3
 verify_ok late-verify "$vm"
+obs_check late "$A_PID"
 
 # rmmod while the VM runs and a file is open: refused (the file pins the module), no oops.
 exec 5<"$S2_DFS/$vm/mappings"
@@ -39,8 +41,10 @@ t_run reload mod_load || exit 1
 t_run reload-dir wait_vm "$vm"
 counts_eq reload-counts "$vm" 48 "$E1K_PAGES"
 verify_ok reload-verify "$vm"
+obs_check reload "$A_PID"
 t_run vmm-stop vmm_stop A
 t_run gone wait_gone "$vm"
+obs_check gone
 t_run unload mod_unload
 
 # Parameters are validated at load with a clear kernel log line.

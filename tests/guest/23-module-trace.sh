@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 200
+# s2-timeout: 90
 # 23-module-trace.sh: the module's trace events (kvm_s2stat:s2_map, s2_unmap, s2_vm_gone),
 # read through tracefs as perf/trace-cmd/bpftrace would.  s2_map events carry the device
 # leaves read back from the table after maps (coalesced runs): each faulted page is covered
@@ -20,14 +20,19 @@ echo 0 >$TR/tracing_on
 echo >$TR/trace
 echo 1 >$TR/events/kvm_s2stat/enable
 echo 1 >$TR/tracing_on
+t_run obs-start obs_start || exit 1
 # shellcheck disable=SC2046
 vmm_start A $(std_slots) || exit 1
 vm=$A_VMS
 t_run touch vmm_cmd A "touch 1 0-15 w"
 t_run touch-edu vmm_cmd A "touch 2 0-15"
+wait_vm "$vm"
+obs_check touched "$A_PID"
 t_run delete vmm_cmd A "delete 2"
+obs_check delete "$A_PID"
 t_run stop vmm_stop A
 wait_gone "$vm"
+obs_check gone
 echo 0 >$TR/tracing_on
 echo 0 >$TR/events/kvm_s2stat/enable
 grep -v '^#' $TR/trace >"$S2_TMP/trace"

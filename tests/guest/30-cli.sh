@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 90
 # 30-cli.sh: kvm-s2stat on the emulated host.  Its numbers equal the module's for the
 # standard VM (table, JSON, Prometheus, devices); --expect nc passes on 6.9+ and fails on
 # older kernels (DEVICE_nGnRE), --verify passes; documented exit codes for a missing module
@@ -24,6 +24,7 @@ t_eq not-loaded-json-rc "$(rc)" 3
 case $(cat "$S2_TMP/out") in '{"error":'*) t_ok not-loaded-json ;; *) show; t_fail not-loaded-json ;; esac
 
 t_run load mod_load || exit 1
+t_run obs-start obs_start || exit 1
 # shellcheck disable=SC2046
 vmm_start A $(std_slots) || exit 1
 vm=$A_VMS
@@ -41,6 +42,7 @@ if [ "$PKVM_REFUSES" = 1 ]; then
 	t_eq prom-failed "$(grep -c "^kvm_s2stat_vm_failed_maps_total{vm=\"$vm\",pid=\"$A_PID\",domain=\"\",uuid=\"\",attr=\"NORMAL_NC\"} 2\$" "$S2_TMP/out")" 1
 	cli --verify
 	t_eq verify-unavailable-rc "$(rc)" 0
+	obs_check refused "$A_PID"
 	t_run stop vmm_stop A
 	wait_gone "$vm"
 	t_run unload mod_unload
@@ -51,6 +53,7 @@ t_run touch vmm_cmd A "touch 1 0-15 w"
 t_run touch-edu vmm_cmd A "touch 2 0-15"
 t_run touch-e1000e vmm_cmd A "touch 3 0-$((E1K_PAGES - 1))"
 wait_vm "$vm"
+obs_check touched "$A_PID"
 
 # The table: one VM line with the module's numbers, and a total line.
 cli
@@ -104,6 +107,7 @@ t_eq mappings-lines "$(grep "$VFIO_ATTR" "$S2_TMP/out" | grep -c vfio-pci)" 2
 
 t_run stop vmm_stop A
 wait_gone "$vm"
+obs_check gone
 cli
 t_eq no-vms-rc "$(rc)" 0
 

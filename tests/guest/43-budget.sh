@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# s2-timeout: 300
+# s2-timeout: 90
+# s2-cells: vhe4k
 # 43-budget.sh: the tracking budget.  With max_ranges tiny, the probes drop what they cannot
 # record, count it, mark the VM inexact (the CLI says so); once the budget allows, a resync
 # (a walk) restores exact numbers.
@@ -11,6 +12,7 @@ skip_if_pkvm_refuses
 P=/sys/module/kvm_s2stat/parameters/max_ranges
 t_run devices setup_devices || exit 1
 t_run load mod_load max_ranges=4 || exit 1
+t_run obs-start obs_start || exit 1
 vmm_start A $(std_slots) || exit 1
 vm=$A_VMS
 # Every other page: 8 ranges wanted, 4 allowed.
@@ -42,6 +44,7 @@ t_eq exact-again "$(sum "$vm" state)" exact
 counts_eq counts "$vm" 8 0
 t_eq ranges "$(nmaps "$vm")" 8
 verify_ok verify "$vm"
+obs_check resynced "$A_PID"
 
 # Budget exhaustion while faulting, then automatic recovery (resync with back-off).
 echo 9 >$P
@@ -53,6 +56,7 @@ while [ "$(sum "$vm" state)" != exact ] && [ $i -lt 40 ]; do sleep 0.5; i=$((i +
 t_eq auto-resync "$(sum "$vm" state)" exact
 counts_eq counts-2 "$vm" 16 0
 verify_ok verify-2 "$vm"
+obs_check auto-resynced "$A_PID"
 
 # Bad values are refused at run time too.
 for bad in 0 abc 99999999; do

@@ -19,6 +19,7 @@ t_run load mod_load || exit 1
 BLK=$((PS * PS / 8))			# level-2 block: 2 MiB at 4 KiB, 32 MiB at 16 KiB
 es=
 ! kver_ge 6.5 || es="--eager-split $BLK"
+t_run obs-start obs_start || exit 1
 # shellcheck disable=SC2086 # es is one option and its value, or nothing
 vmm_start D $es ram:$G_RAM:16M vfio:$G_IVS:"$S2_IVSHMEM":2 ram:0x80000000:$((4 * BLK)) || exit 1
 vm=$D_VMS
@@ -65,11 +66,13 @@ t_run bar-write vmm_cmd D "touch 1 0-63 w"
 counts_eq after-writes "$vm" 64 0
 t_eq bar-perm "$(maps "$vm" | cut -d' ' -f9 | sort -u)" rw-
 verify_ok verify-after-writes "$vm"
+obs_check after-writes "$D_PID"
 
 t_run dirty-ram-off vmm_cmd D "dirty 2 off"
 t_run ram-write-2 vmm_cmd D "touch 2 64-127 w"
 counts_eq after-dirty-off "$vm" 64 0
 verify_ok verify-dirty-off "$vm"
+obs_check dirty-off "$D_PID"
 t_run data vmm_cmd D "check 1 0-63"
 t_run stop vmm_stop D
 t_run gone wait_gone "$vm"

@@ -10,7 +10,7 @@
 # nothing, or the kernel logged WARNING/BUG/Oops/... while it ran (`<script>/dmesg-clean`).
 #
 # Environment (exported by /init; also in /run/s2/env for an interactive shell):
-#   S2_LINE        kernel line (6.1, 6.12, 6.12-16k, 7.3, 7.3-16k)    S2_MODE  vhe|nvhe|nvhe-max|protected
+#   S2_LINE        kernel line (6.1, 6.12, 6.12-16k, trixie-backports, -16k)    S2_MODE  vhe|nvhe|nvhe-max|protected
 #   S2_KVM_MODE    the KVM mode S2_MODE must give: vhe|nvhe|protected
 #   S2_CPU         QEMU -cpu of the mode           S2_FWB / S2_CPU_PA: the CPU has FEAT_S2FWB (0/1)
 #                  / its physical address bits (44 cortex-a57, 52 max)

@@ -6,6 +6,18 @@
 # slot 2 edu BAR0 (vfio, MMIO), slot 3 e1000e resource0 (no driver: "other" device memory).
 # Expected attributes: Linux <= 6.8 maps vfio BARs DEVICE_nGnRE, 6.9+ NORMAL_NC; sysfs
 # resource mappings are DEVICE_nGnRE everywhere.
+# Also sources observer.sh: obs_start / obs_check compare the module and the CLI with an
+# observer that shares no code with them (tracefs kprobe events on the stage-2 API).  By its
+# place in the image: modlib.sh is sourced by scripts in other directories too (grace,
+# realvm, bench).
+# shellcheck source=tests/guest/observer.sh
+. /s2/tests/observer.sh
+
+# The module does not load on this kernel: init/module-loads is the one failure saying why.
+if [ "${S2_MODULE_UNLOADABLE:-}" = 1 ]; then
+	t_skip "$S2_SCRIPT" "kvm_s2stat.ko does not load on this kernel (see init/module-loads)"
+	exit 0
+fi
 
 PS=$S2_PAGE_SIZE
 G_RAM=0x40000000 G_IVS=0x10000000 G_EDU=0x20000000 G_E1K=0x30000000
@@ -26,6 +38,18 @@ fi
 # attempts with the attribute requested.
 PKVM_REFUSES=0
 [ "$S2_KVM_MODE" != protected ] || ! kver_ge 6.14 || PKVM_REFUSES=1
+
+# iters FULL OTHER: how many rounds a stress script runs: FULL in the vhe cells of the
+# 4 KiB-page lines (the fastest to emulate), OTHER in the others; times S2_SOAK
+# (s2.soak=K on the kernel command line, e.g. make testbed KERNEL_ARGS=s2.soak=10: a soak
+# run, its timeouts scaled by K too).  make check keeps the suite within its time budget.
+iters() {
+	if [ "$S2_MODE" = vhe ] && [ "${S2_LINE%-16k}" = "$S2_LINE" ]; then
+		echo $(($1 * ${S2_SOAK:-1}))
+	else
+		echo $(($2 * ${S2_SOAK:-1}))
+	fi
+}
 
 # skip_if_pkvm_refuses: the rest of this script needs device memory mapped.
 skip_if_pkvm_refuses() {
@@ -66,6 +90,18 @@ map_line() {
 	_ipa=$(($1 + $4 * PS))
 	echo "$(hex $_ipa) $(hex $((_ipa + $5 * PS))) $(hex $_pa) $(hex $((_pa + $5 * PS)))" \
 		"$5 3 $6 $7 rw- $8 $2 $3 $9 ${10} ${11}"
+}
+
+# sysfs_vfio_bars: memory BARs (0-5, assigned) of the devices bound to a vfio driver, counted
+# from sysfs (what the module's vfio_bars should say).
+sysfs_vfio_bars() {
+	_n=0
+	for _d in /sys/bus/pci/devices/*; do
+		case $(drv "${_d##*/}") in vfio*) ;; *) continue ;; esac
+		_n=$((_n + $(head -n 6 "$_d/resource" | while read -r _s _e _f; do
+			[ $((_s)) -eq 0 ] || [ $((_f & 0x200)) -eq 0 ] || echo x; done | wc -l)))
+	done
+	echo "$_n"
 }
 
 # verify_ok NAME VM: the walker finds no difference with the tracked state.

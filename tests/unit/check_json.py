@@ -87,6 +87,63 @@ def check_mapping(m, where):
     need(int(m["ipa_start"], 16) < int(m["ipa_end"], 16), where + ": ipa range")
 
 
+MTS = ("DEVICE_nGnRnE", "DEVICE_nGnRE", "DEVICE_nGRE", "DEVICE_GRE", "NORMAL_NC", "NORMAL_WT",
+       "NORMAL_WB", "NORMAL_MIXED", "NORMAL_FWB_WB", "NORMAL_FWB_S1", "RESERVED")
+HALVES = ("ok", "partial", "stale", "unavailable", "disabled", "none")
+
+
+def check_effective(e, w):
+    """A VM's effective object (-E): null (module without it) or the guest's mappings."""
+    if e is None:
+        return
+    fields(e, {"result": "str", "reason": "str?", "kernel_half": "str", "user_half": "str",
+               "vfio_types": "list", "roots": "list", "mappings": "list", "rows": "int?",
+               "user_roots": "int?", "user_root_age_ms": "int?"}, w)
+    need(e["result"] in ("ok", "partial", "unavailable"), w + ": result")
+    need(e["kernel_half"] in HALVES and e["user_half"] in HALVES, w + ": halves")
+    need((e["result"] == "unavailable") == (e["reason"] is not None), w + ": reason")
+    need(all(t in MTS for t in e["vfio_types"]), w + ": vfio_types")
+    ids = {}
+    for j, r in enumerate(e["roots"]):
+        fields(r, {"id": "str", "half": "str", "status": "str", "ttbr": "addr", "asid": "int",
+                   "tcr": "str", "mair": "str", "granule": "int", "va_bits": "int", "ds": "bool",
+                   "seen": "int", "seen_ms_ago": "int"}, "%s.roots[%d]" % (w, j))
+        need(r["id"] not in ids, w + ": repeated root")
+        ids[r["id"]] = r["half"]
+    types = set()
+    for j, m in enumerate(e["mappings"]):
+        mw = "%s.mappings[%d]" % (w, j)
+        fields(m, {"half": "str", "root": "str", "va_start": "addr", "va_end": "addr",
+                   "ipa_start": "addr", "ipa_end": "addr", "bytes": "int", "s1": "str",
+                   "mair": "int", "s2": "str?", "memattr": "int?", "stage2": "str",
+                   "effective": "str?", "class": "str?", "bdf": "str?", "bar": "int?"}, mw)
+        need(ids.get(m["root"]) == m["half"], mw + ": root of another half")
+        need(int(m["va_end"], 16) - int(m["va_start"], 16) == m["bytes"] ==
+             int(m["ipa_end"], 16) - int(m["ipa_start"], 16), mw + ": sizes")
+        need(m["s1"] in MTS and m["stage2"] in ("mapped", "pending"), mw + ": s1/stage2")
+        need(m["effective"] is None or m["effective"] in MTS, mw + ": effective")
+        if m["class"] == "vfio" and m["effective"]:
+            types.add(m["effective"])
+    need(set(e["vfio_types"]) == types, w + ": vfio_types do not match the mappings")
+
+
+def check_expect_wc(e):
+    fields(e, {"attr": "str", "result": "str", "ok": "bool", "checked_mappings": "int",
+               "checked_bytes": "int", "checked_vms": "int", "incomplete_vms": "int",
+               "violating_vms": "int", "violating_bytes": "int", "violations": "list"}, "expect")
+    want = "violated" if e["violations"] else "nothing_to_check" if not e["checked_mappings"] \
+        else "incomplete" if e["incomplete_vms"] else "ok"
+    need(e["result"] == want, "expect.result %s, want %s" % (e["result"], want))
+    need(e["ok"] == (e["result"] == "ok"), "expect.ok")
+    for j, v in enumerate(e["violations"]):
+        w = "expect.violations[%d]" % j
+        fields(v, {"vm": "str", "pid": "int", "half": "str", "va_start": "addr", "va_end": "addr",
+                   "bdf": "str", "bar": "int", "s1": "str", "stage2": "str", "bytes": "int"}, w)
+        check_ident(v, w)
+        need(v["s1"] == "NORMAL_NC" and v.get("effective") != "NORMAL_NC", w + ": not a violation")
+    need(sum(v["bytes"] for v in e["violations"]) == e["violating_bytes"], "expect bytes")
+
+
 def check_doc(d, consistent):
     fields(d, {"schema_version": "int", "kvm_s2stat_version": "str", "time": "num",
                "root": "str", "module": "obj", "vms_listed": "int", "vms_vanished": "int",
@@ -100,7 +157,7 @@ def check_doc(d, consistent):
     fields(mod, {"version": "str", "format": "int", "kernel": "str", "page_size": "int",
                  "fwb": "bool", "lpa2": "bool", "kvm_mode": "str", "discovery": "str",
                  "stats": "obj"}, "module")
-    need(mod["format"] == 1, "module.format")
+    need(mod["format"] in (1, 2), "module.format")  # S2_FORMAT_OLDEST..S2_FORMAT_VERSION
     need(mod["page_size"] in (4096, 16384, 65536), "module.page_size")
     for k, v in mod["stats"].items():
         need(is_int(v), "module.stats.%s" % k)
@@ -153,6 +210,8 @@ def check_doc(d, consistent):
             if consistent:
                 need(match, w + ": mappings do not add up to the page counts")
                 need(vm["mappings_match_status"], w + ": mappings_match_status false")
+        if "effective" in vm:
+            check_effective(vm["effective"], w + ".effective")
         if "verify" in vm:
             v = vm["verify"]
             fields(v, {"result": "str", "differences": "int", "diffs": "list",
@@ -196,7 +255,9 @@ def check_doc(d, consistent):
                     for a in ATTRS:
                         need(dev_sum.get((vm["vm"], c, a), 0) == vm[c + "_pages"][a],
                              "devices do not add up for %s %s %s" % (vm["vm"], c, a))
-    if "expect" in d:
+    if "expect" in d and d["expect"].get("attr") == "wc":
+        check_expect_wc(d["expect"])
+    elif "expect" in d:
         e = d["expect"]
         fields(e, {"attr": "str", "result": "str", "ok": "bool", "checked_mappings": "int",
                    "checked_pages": "int", "checked_vms": "int", "violating_vms": "int",

@@ -27,6 +27,9 @@ REQUIRED = {
     "kvm_s2stat_vm_info": VM | {"comm", "vmm", "found"},
     "kvm_s2stat_device_mapped_bytes": VM | {"bdf", "bar", "driver", "class", "attr"},
     "kvm_s2stat_info": {"cli_version", "module_version", "kernel", "kvm_mode", "fwb"},
+    "kvm_s2stat_vm_effective_info": VM | {"result", "kernel_half", "user_half"},
+    "kvm_s2stat_guest_mapped_bytes": VM | {"half", "bdf", "bar", "class", "s1", "stage2", "s2",
+                                           "effective"},
 }
 # Every metric and its type (docs/prometheus.md): a new metric must be declared here, and no
 # gauge may stand in for a counter.
@@ -38,7 +41,8 @@ GAUGES = {"kvm_s2stat_module_%s" % k for k in (
     "vms", "ranges", "ranges_max", "live_objects", "held_bytes", "pci_bars", "vfio_bars",
     "walk_max_lock_hold_seconds")} | {
     "kvm_s2stat_info", "kvm_s2stat_page_size_bytes", "kvm_s2stat_vms", "kvm_s2stat_vm_info",
-    "kvm_s2stat_vm_mapped_bytes", "kvm_s2stat_vm_exact", "kvm_s2stat_device_mapped_bytes"}
+    "kvm_s2stat_vm_mapped_bytes", "kvm_s2stat_vm_exact", "kvm_s2stat_device_mapped_bytes",
+    "kvm_s2stat_vm_effective_info", "kvm_s2stat_guest_mapped_bytes"}
 UUID = re.compile(r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$")
 
 

@@ -274,7 +274,7 @@ static void test_usage_errors(void **state)
 		{ { "-b", "1:2" }, "--bdf '1:2': not a PCI address" },
 		{ { "-b", "0000:00:20.0" }, "--bdf '0000:00:20.0'" },
 		{ { "-b", "00:02.8" }, "--bdf '00:02.8'" },
-		{ { "--expect", "wc" }, "use nc, device or cacheable" },
+		{ { "--expect", "write-back" }, "use nc, device, cacheable or wc" },
 		{ { "-w", "0" }, "--watch '0'" },
 		{ { "-w", "abc" }, "--watch" },
 		{ { "-w", "nan" }, "--watch" },
@@ -321,7 +321,7 @@ static void test_usage_errors_json(void **state)
 		{ { "-j", "--bogus" }, "{\"error\":\"unknown option --bogus (see --help)\"}" },
 		{ { "--json", "--prometheus" },
 		  "{\"error\":\"--json and --prometheus exclude each other\"}" },
-		{ { "--expect", "wc", "--pretty" }, "{\"error\":\"--expect 'wc'" },
+		{ { "--expect", "wb", "--pretty" }, "{\"error\":\"--expect 'wb'" },
 		{ { "-jw0" }, "{\"error\":\"--watch '0': seconds between 0.1 and 86400\"}" },
 		{ { "-jc", "0" }, "{\"error\":\"unexpected argument '0': -c is --csv" },
 		{ { "-Dj", "-p", "x" }, "{\"error\":\"--pid 'x'" },
@@ -485,17 +485,16 @@ static void test_identity(void **state)
 				      "driver=\"vfio-pci\",class=\"vfio\",attr=\"DEVICE_nGnRE\"} 65536\n"));
 	run_free(&r);
 	/* QEMU's comma escaping: -name grace,,gpu is "grace,gpu", everywhere.  cacheable-6.17 is
-	 * real 7.3 output (scripts/grace-fixture.sh): its Grace memory is class "other" until the
-	 * module attributes memory that is not a PCI resource to its VFIO device (issue 13 part 1;
-	 * then regenerate it and expect vfio NC 16, NORMAL 512 here, and in the two tests below). */
+	 * real 7.3 output (scripts/grace-fixture.sh): nvgrace-gpu's emulated BARs, attributed
+	 * from the VMA, BAR 2 NORMAL_NC (16 pages) and BAR 4 NORMAL (512). */
 	RUN(&r, "--debugfs", fx("cacheable-6.17"), "--proc", proc);
-	expect_run(&r, 0, "5151-9 5151 grace,gpu      0  0      0   528   0 B\n", NULL);
+	expect_run(&r, 0, "5151-9 5151 grace,gpu      0 16    512     0 2.1 MiB\n", NULL);
 	run_free(&r);
 	RUN(&r, "--debugfs", fx("cacheable-6.17"), "--proc", proc, "-c");
 	expect_run(&r, 0, "5151-9,5151,qemu-kvm,\"grace,gpu\",f3a6d1c2-7b8e-4f90-a1b2-c3d4e5f60717,",
 		   NULL);
-	assert_int_equal(pipe_check("check_csv.py", "'vm=5151-9;domain=grace,gpu;vfio_normal_"
-				    "pages=0;other_pages=528'", r.out), 0);
+	assert_int_equal(pipe_check("check_csv.py", "'vm=5151-9;domain=grace,gpu;vfio_nc_pages=16;"
+				    "vfio_normal_pages=512;other_pages=0'", r.out), 0);
 	run_free(&r);
 	RUN(&r, "--debugfs", fx("cacheable-6.17"), "--proc", proc, "--verify");
 	expect_run(&r, 0, "5151-9 grace,gpu ok ", NULL);
@@ -866,7 +865,7 @@ static void test_prometheus_fixtures(void **state)
 		[0] = "",					/* empty */
 		[1] = "",					/* one-vm-6.12: NORMAL_NC */
 		[2] = "4242-11,0000:00:02.0,2,DEVICE_nGnRE",	/* one-vm-6.1 */
-		[3] = "",					/* cacheable-6.17: class other */
+		[3] = "",					/* cacheable-6.17: NC and NORMAL */
 		[4] = "4000-9,0000:04:00.0,0,DEVICE_nGnRE",	/* many-vms */
 		[5] = "",					/* verify-differ */
 	};
@@ -940,8 +939,11 @@ static void test_expect(void **state)
 	RUN(&r, "--debugfs", fx("one-vm-6.1"), "--proc", proc, "--expect", "device");
 	expect_run(&r, 0, "are DEVICE_nGnRE", NULL);
 	run_free(&r);
+	/* Grace: BAR 4 (usemem) is NORMAL; BAR 2 (resmem, uncached by design) is not. */
 	RUN(&r, "--debugfs", fx("cacheable-6.17"), "--proc", proc, "--expect", "cacheable");
-	expect_run(&r, 12, "nothing to check: no VFIO memory", "--expect NORMAL: nothing to check");
+	expect_run(&r, 10, "5151-9 grace,gpu 0000:00:06.0   2 0x0000000010000000 0x0000000010010000 "
+		   "NORMAL_NC    16", "--expect: 1 of 2 VFIO mappings (16 pages) in 1 VM are not NORMAL");
+	assert_null(strstr(r.out, "0x0000000020000000"));
 	run_free(&r);
 	RUN(&r, "--debugfs", fx("many-vms"), "--proc", proc, "--expect", "nc");
 	expect_run(&r, 10, "4000-9 android-07 0000:04:00.0   0 0x0000000010000000",
@@ -983,6 +985,137 @@ static void test_expect(void **state)
 	RUN(&r, "--debugfs", fx("verify-differ"), "--proc", proc, "--verify", "--expect", "nc",
 	    "--vm", "4242-11");
 	expect_run(&r, 11, NULL, NULL);
+	run_free(&r);
+}
+
+/* -E and --expect wc: the effective file of each fixture VM, and generated variants. */
+static void test_effective(void **state)
+{
+	char path[900];
+	const char *t;
+	struct run r;
+
+	(void)state;
+	/* 6.12: write-combining works (ioremap stays Device). */
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "-E");
+	expect_run(&r, 0, "VM       PID NAME              DEVICE NC NORMAL PAGES   BYTES EFFECTIVE",
+		   NULL);
+	assert_non_null(strstr(r.out, "128 KiB NC+DEVICE\n"));
+	assert_non_null(strstr(r.out, "EFFECTIVE: the guest's own VFIO mappings"));
+	assert_true(max_line(r.out) <= 80);
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "-E", "-D");
+	expect_run(&r, 0, "0000:00:02.0   2 vfio-pci 4242-11 -      vfio  NORMAL_NC       32 128 KiB "
+		   "NC+DEVICE\n", NULL);
+	assert_non_null(strstr(r.out, "0000:00:04.0   0 -        4242-11 -      other DEVICE_nGnRE"
+				      "    16  64 KiB -\n"));
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "-E", "-m");
+	expect_run(&r, 0, "VM 4242-11 pid 4242 qemu-system-aar: effective ok; kernel half ok, user "
+		   "half ok (best effort: 1 root, 0 stale, seen 3 ms ago); 4 guest mappings", NULL);
+	assert_non_null(strstr(r.out, "user   u0   0x0000ffffa9500000 0x0000000010010000 64 KiB "
+				      "NORMAL_NC    NORMAL_NC mapped   NORMAL_NC"));
+	assert_non_null(strstr(r.out, "pending"));
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "-E", "-c");
+	expect_run(&r, 0, ",effective,", NULL);
+	assert_non_null(strstr(r.out, ",NORMAL_NC+DEVICE_nGnRE,"));
+	assert_int_equal(pipe_check("check_csv.py", "", r.out), 0);
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "-E", "-m", "-c");
+	expect_run(&r, 0, "vm,pid,domain,half,root,va_start,va_end,ipa_start,bytes,s1,mair,s2,"
+		   "memattr,stage2,effective,class,bdf,bar\n", NULL);
+	assert_int_equal(pipe_check("check_csv.py", "", r.out), 0);
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "-E", "-m", "-D", "-j");
+	expect_run(&r, 0, "\"effective\":{\"result\":\"ok\",\"reason\":null,\"kernel_half\":\"ok\","
+		   "\"user_half\":\"ok\",\"vfio_types\":[\"DEVICE_nGnRE\",\"NORMAL_NC\"]", NULL);
+	assert_int_equal(pipe_check("check_json.py", "doc --consistent", r.out), 0);
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "-E", "--prometheus");
+	expect_run(&r, 0, "kvm_s2stat_guest_mapped_bytes{vm=\"4242-11\",pid=\"4242\",domain=\"\","
+		   "uuid=\"\",half=\"user\",bdf=\"0000:00:02.0\",bar=\"2\",class=\"vfio\","
+		   "s1=\"NORMAL_NC\",stage2=\"mapped\",s2=\"NORMAL_NC\",effective=\"NORMAL_NC\"} 65536\n",
+		   NULL);
+	assert_non_null(strstr(r.out, "kvm_s2stat_vm_effective_info{vm=\"4242-11\",pid=\"4242\","
+				      "domain=\"\",uuid=\"\",result=\"ok\",kernel_half=\"ok\","
+				      "user_half=\"ok\"} 1\n"));
+	assert_int_equal(pipe_check("check_prom.py", "", r.out), 0);
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "--expect", "wc");
+	expect_run(&r, 0, "ok: all 3 write-combining guest mappings of VFIO memory (192 KiB) in 1 VM "
+		   "are effectively NORMAL_NC\n", NULL);
+	run_free(&r);
+	/* 6.1: stage 2 Device: every write-combining mapping is an offender. */
+	RUN(&r, "--debugfs", fx("one-vm-6.1"), "--proc", proc, "--expect", "wc");
+	expect_run(&r, 10, "4242-11 -      user   0x0000ffffa9500000 0x0000ffffa9510000 0000:00:02.0"
+		   "   2 NORMAL_NC DEVICE_nGnRE mapped   DEVICE_nGnRE 64 KiB\n",
+		   "--expect wc: 3 of 3 write-combining guest mappings in 1 VM are not effectively "
+		   "NORMAL_NC");
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.1"), "--proc", proc, "--expect", "wc", "-j");
+	expect_run(&r, 10, "\"expect\":{\"attr\":\"wc\",\"result\":\"violated\",\"ok\":false", NULL);
+	assert_int_equal(r.err[0], '\0');
+	assert_int_equal(pipe_check("check_json.py", "doc", r.out), 0);
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.1"), "--proc", proc, "-E");
+	expect_run(&r, 0, "128 KiB DEVICE\n", NULL);
+	run_free(&r);
+	/* A module without effective files: n/a, nothing to check. */
+	RUN(&r, "--debugfs", fx("many-vms"), "--proc", proc, "-E");
+	expect_run(&r, 0, " n/a", NULL);
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("many-vms"), "--proc", proc, "--expect", "wc");
+	expect_run(&r, 12, "nothing to check: no guest mapping of VFIO memory for write-combining",
+		   "--expect wc: nothing to check");
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("many-vms"), "--proc", proc, "-E", "-j");
+	expect_run(&r, 0, "\"effective\":null", NULL);
+	assert_int_equal(pipe_check("check_json.py", "doc", r.out), 0);
+	run_free(&r);
+	/* Partial: no violation seen, but not everything was read: 13. */
+	t = copy_tree("one-vm-6.12", "eff-partial");
+	snprintf(path, sizeof(path), "%s/kvm_s2stat/4242-11/effective", t);
+	sh("sed -i 's/^result ok$/result partial/; s/^kernel_half ok$/kernel_half partial/' '%s'",
+	   path);
+	RUN(&r, "--debugfs", t, "--proc", proc, "--expect", "wc");
+	expect_run(&r, 13, "incomplete: all 3 write-combining", "could not be read whole");
+	assert_non_null(strstr(r.out, "note: VM 4242-11: its guest's page tables were read in part"));
+	run_free(&r);
+	RUN(&r, "--debugfs", t, "--proc", proc, "-E");
+	expect_run(&r, 0, "NC+DEVICE*\n", NULL);
+	assert_non_null(strstr(r.out, "*: the guest's page tables were read in part"));
+	run_free(&r);
+	/* Unavailable: "?" and the reason. */
+	put(path, "format 1\nresult unavailable\nreason mmu-off\n");
+	RUN(&r, "--debugfs", t, "--proc", proc, "-E", "-m");
+	expect_run(&r, 0, ": effective unavailable (mmu-off)\n", NULL);
+	run_free(&r);
+	RUN(&r, "--debugfs", t, "--proc", proc, "-E");
+	expect_run(&r, 0, "128 KiB ?\n", NULL);
+	run_free(&r);
+	RUN(&r, "--debugfs", t, "--proc", proc, "--expect", "wc");
+	expect_run(&r, 12, "note: VM 4242-11: its guest's mappings could not be read (mmu-off)", NULL);
+	run_free(&r);
+	/* Malformed: exit 8 with file:line. */
+	put(path, "format 1\nresult ok\nkernel_half ok\nuser_half ok\nfwb 1\nrows 1\n"
+	    "rows_dropped 0\n");
+	RUN(&r, "--debugfs", t, "--proc", proc, "-E");
+	expect_run(&r, 8, NULL, "effective:8: missing column header");
+	run_free(&r);
+	/* Not read unless asked: the malformed file does not matter without -E. */
+	RUN(&r, "--debugfs", t, "--proc", proc);
+	expect_run(&r, 0, NULL, NULL);
+	run_free(&r);
+	/* Usage. */
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "--expect", "wc", "--expect", "nc");
+	expect_run(&r, 2, NULL, "--expect wc checks the guests' mappings");
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "-E", "-l");
+	expect_run(&r, 2, NULL, "--log prints totals: drop -E");
+	run_free(&r);
+	RUN(&r, "--debugfs", fx("one-vm-6.12"), "--proc", proc, "--expect", "wc", "-c");
+	expect_run(&r, 2, NULL, "--csv prints a table");
 	run_free(&r);
 }
 
@@ -1773,6 +1906,7 @@ int main(void)
 		cmocka_unit_test(test_prometheus_fixtures),
 		cmocka_unit_test(test_prometheus_values),
 		cmocka_unit_test(test_expect),
+		cmocka_unit_test(test_effective),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_env_errors),
 		cmocka_unit_test(test_format_version),

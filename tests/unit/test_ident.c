@@ -300,7 +300,7 @@ static void test_csv_cells(void **state)
 		{ "NAME", "name", S2_SHOW_ALL, false, true, 0, 0 },
 		{ "N", "n", S2_SHOW_ALL, true, false, 0, 0 },
 	};
-	struct s2_tabopt to = { true, true, false };
+	struct s2_tabopt to = { true, true, false, false };
 	struct s2_table t;
 	struct s2_row r;
 	char *buf = NULL;
@@ -334,7 +334,7 @@ static void test_text_table(void **state)
 		{ "B", "b", S2_SHOW_ALL, true, false, 0, 0 },
 	};
 	static const struct s2_group g[1] = { { 1, 2, "AB" } };
-	struct s2_tabopt to = { false, true, false };
+	struct s2_tabopt to = { false, true, false, false };
 	struct s2_table t;
 	struct s2_row r;
 	char *buf = NULL;

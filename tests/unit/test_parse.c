@@ -21,7 +21,7 @@
 #include "s2parse.h"
 #include "s2read.h"
 
-enum kind { K_VERSION, K_STATS, K_SUMMARY, K_STATUS, K_MAPPINGS, K_VERIFY };
+enum kind { K_VERSION, K_STATS, K_SUMMARY, K_STATUS, K_MAPPINGS, K_VERIFY, K_EFFECTIVE };
 
 static struct s2_stats st4k = { .page_size = 4096, .page_shift = 12, .fwb = true };
 static struct s2_stats st16k = { .page_size = 16384, .page_shift = 14, .fwb = false };
@@ -74,6 +74,14 @@ static int parse(enum kind k, const char *text, size_t len, const struct s2_stat
 		r = s2_parse_verify(text, len, "f", &v, err);
 		if (!r)
 			s2_verify_free(&v);
+		break;
+	}
+	case K_EFFECTIVE: {
+		struct s2_effective e;
+
+		r = s2_parse_effective(text, len, "f", &e, err);
+		if (!r)
+			s2_effective_free(&e);
 		break;
 	}
 	}
@@ -134,6 +142,30 @@ static int parse(enum kind k, const char *text, size_t len, const struct s2_stat
 #define DIFF_MISMATCH "diff mismatch 0x0000000010000000 0x0000000010010000 " \
 		      "table=DEVICE_nGnRE,0x0000008000000000,rw-,3,0x1 " \
 		      "tracked=NORMAL_NC,0x0000008000000000,rw-,3,0x5\n"
+
+/* effective: the keys (rows N), the roots, the header, rows (EK is "rows 1" with one row). */
+#define EKEYS(rows) "format 1\nresult ok\nvcpus 1\nvcpus_captured 1\nfwb 1\n" \
+		    "kernel_half ok\nuser_half ok\nuser_roots 1\nrows " rows "\nrows_dropped 0\n"
+#define EROOTS	"root k status=ok ttbr=0x0038000041f0f001 asid=0x38 tcr=0x095001f6b54c350c " \
+		"mair=0x000000040044ffff granule=4096 va_bits=52 ds=1 seen=1 seen_ms_ago=12\n" \
+		"root u0 status=ok ttbr=0x00000000446a3a81 asid=0x38 tcr=0x1 mair=0x44 " \
+		"granule=4096 va_bits=48 ds=0 seen=3 seen_ms_ago=2\n"
+#define EHDR	"half root va_start va_end ipa_start ipa_end s1 mair s2 memattr stage2 " \
+		"effective class bdf bar\n"
+#define EROW_K	"kernel k 0xffff8000804a0000 0xffff8000804b0000 0x0000000010010000 " \
+		"0x0000000010020000 NORMAL_NC 0x44 NORMAL_NC 0x5 mapped NORMAL_NC vfio " \
+		"0000:00:02.0 2\n"
+#define EROW_U	"user u0 0x0000ffffa9500000 0x0000ffffa9510000 0x0000000010010000 " \
+		"0x0000000010020000 NORMAL_NC 0x44 DEVICE_nGnRE 0x1 pending DEVICE_nGnRE vfio " \
+		"0000:00:02.0 2\n"
+/* An effective row with one field replaced: fields are given in full. */
+#define ER(half, root, vas, vae, ipas, ipae, s1, mair, s2, ma, st, eff, cls, bdf, bar) \
+	half " " root " " vas " " vae " " ipas " " ipae " " s1 " " mair " " s2 " " ma " " st " " \
+	eff " " cls " " bdf " " bar "\n"
+#define EV0	"0xffff8000804a0000"
+#define EV1	"0xffff8000804b0000"
+#define EI0	"0x0000000010010000"
+#define EI1	"0x0000000010020000"
 
 /* ---- good inputs ---- */
 
@@ -202,6 +234,20 @@ static const struct gcase good[] = {
 	{ "verify stale", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff stale 0x0000000010000000 0x0000000010010000 table=- "
 	  "tracked=NORMAL_NC,0x0000008000000000,rw-,3,0x5\n" },
+	{ "effective ok", K_EFFECTIVE, EKEYS("2") EROOTS EHDR EROW_K EROW_U },
+	{ "effective no rows", K_EFFECTIVE, EKEYS("0") EROOTS EHDR },
+	{ "effective no roots", K_EFFECTIVE, "format 1\nresult partial\nfwb 0\nkernel_half "
+	  "unavailable\nuser_half none\nrows 0\nrows_dropped 0\n" EHDR },
+	{ "effective unavailable", K_EFFECTIVE, "format 1\nresult unavailable\nreason protected\n" },
+	{ "effective unavailable bare", K_EFFECTIVE, "format 1\nresult unavailable\n" },
+	{ "effective new keys", K_EFFECTIVE, EKEYS("1") "new_key 7\n"
+	  "root k status=ok ttbr=0x1 tcr=0x2 newer=abc seen=1\n" EHDR EROW_K },
+	{ "effective dashes", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "RESERVED", "0x02", "-", "-", "pending", "-", "-",
+	     "-", "-") },
+	{ "effective other", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "DEVICE_nGnRE", "0x04", "DEVICE_nGnRE", "0x1",
+	     "mapped", "DEVICE_nGnRE", "other", "0000:00:04.0", "0") },
 };
 
 static void test_good(void **state)
@@ -540,6 +586,83 @@ static const struct bcase bad[] = {
 	{ "verify no sides", K_VERIFY, "format 1\nresult differ\ndifferences 1\n"
 	  "diff moved 0x0000000010010000 0x0000000010020000 table=- tracked=-\n", M8,
 	  "f:4: diff with neither side" },
+	/* effective */
+	{ "effective format 3", K_EFFECTIVE, "format 3\nresult ok\n", M7, "format 3" },
+	{ "effective no result", K_EFFECTIVE, "format 1\nkernel_half ok\n", M8, "'result'" },
+	{ "effective bad result", K_EFFECTIVE, "format 1\nresult maybe\n", M8, "f:2: result" },
+	{ "effective unavailable rows", K_EFFECTIVE, "format 1\nresult unavailable\n" EHDR, M8,
+	  "result unavailable with" },
+	{ "effective no halves", K_EFFECTIVE, "format 1\nresult ok\nfwb 1\nrows 0\n"
+	  "rows_dropped 0\n" EHDR, M8, "'kernel_half'" },
+	{ "effective no rows key", K_EFFECTIVE, "format 1\nresult ok\nfwb 1\nkernel_half ok\n"
+	  "user_half ok\n" EHDR, M8, "'rows'" },
+	{ "effective bad half", K_EFFECTIVE, "format 1\nresult ok\nfwb 1\nkernel_half good\n",
+	  M8, "f:4: kernel_half" },
+	{ "effective row count", K_EFFECTIVE, EKEYS("2") EROOTS EHDR EROW_K, M8,
+	  "rows 2 but 1 records" },
+	{ "effective no header", K_EFFECTIVE, EKEYS("0") EROOTS, M8, "missing column header" },
+	{ "effective bad header", K_EFFECTIVE, EKEYS("0") EROOTS "half root va\n", M8,
+	  "f:13: column header" },
+	{ "effective root id", K_EFFECTIVE, EKEYS("0") "root x status=ok\n" EHDR, M8,
+	  "f:11: expected 'root" },
+	{ "effective root status", K_EFFECTIVE, EKEYS("0") "root k status=fine\n" EHDR, M8,
+	  "f:11: root k: status" },
+	{ "effective root no status", K_EFFECTIVE, EKEYS("0") "root k ttbr=0x1\n" EHDR, M8,
+	  "root k without status" },
+	{ "effective root number", K_EFFECTIVE, EKEYS("0") "root k status=ok ttbr=zz\n" EHDR, M8,
+	  "is not a number" },
+	{ "effective root granule", K_EFFECTIVE, EKEYS("0") "root k status=ok granule=8192\n" EHDR,
+	  M8, "out of range" },
+	{ "effective root repeated", K_EFFECTIVE, EKEYS("0") EROOTS "root k status=ok\n" EHDR, M8,
+	  "root k repeated" },
+	{ "effective root unknown", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "u0", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "f:14: root 'u0' is not a kernel" },
+	{ "effective columns", K_EFFECTIVE, EKEYS("1") EROOTS EHDR "kernel k 0x1\n", M8,
+	  "f:14: 3 columns" },
+	{ "effective half", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("both", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "half 'both'" },
+	{ "effective sizes", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, "0x0000000010030000", "NORMAL_NC", "0x44", "NORMAL_NC",
+	     "0x5", "mapped", "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "sizes differ" },
+	{ "effective inverted", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV1, EV0, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "inverted" },
+	{ "effective s1", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "WC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "s1 'WC'" },
+	{ "effective mair", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x144", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "mair '0x144'" },
+	{ "effective memattr class", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x1", "mapped",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "memattr '0x1' is not" },
+	{ "effective s2 dash", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "-", "0x5", "pending",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "memattr '0x5' is not" },
+	{ "effective mapped dash", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "-", "-", "mapped",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "mapped range without" },
+	{ "effective stage2", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "later",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "2"), M8, "stage2 'later'" },
+	{ "effective eff", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "WC", "vfio", "0000:00:02.0", "2"), M8, "effective 'WC'" },
+	{ "effective class", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "ram", "0000:00:02.0", "2"), M8, "class 'ram'" },
+	{ "effective bdf", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "vfio", "00:02.0", "2"), M8, "bdf '00:02.0'" },
+	{ "effective bar", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "vfio", "0000:00:02.0", "6"), M8, "bar '6'" },
+	{ "effective class bdf", K_EFFECTIVE, EKEYS("1") EROOTS EHDR
+	  ER("kernel", "k", EV0, EV1, EI0, EI1, "NORMAL_NC", "0x44", "NORMAL_NC", "0x5", "mapped",
+	     "NORMAL_NC", "vfio", "-", "-"), M8, "class, bdf and bar" },
+	{ "effective no newline", K_EFFECTIVE, EKEYS("0") EROOTS "half", M8, "no newline" },
 };
 
 static void test_bad(void **state)
@@ -987,7 +1110,7 @@ static void test_find_root(void **state)
 	write_file(proc, "cmdline", "ro xdebugfs=off\n");
 	assert_int_equal(s2_find_root(&p, root, sizeof(root), &err), -1);
 	assert_int_equal(err.code, S2_EXIT_NOTMOUNTED);
-	/* lockdown=confidentiality */
+	/* lockdown=confidentiality does not refuse mounting debugfs: only "not mounted" */
 	{
 		char sys_conf[600];
 
@@ -995,8 +1118,8 @@ static void test_find_root(void **state)
 		write_file(sys_conf, "kernel/security/lockdown", "none integrity [confidentiality]\n");
 		p.sys = sys_conf;
 		assert_int_equal(s2_find_root(&p, root, sizeof(root), &err), -1);
-		assert_int_equal(err.code, S2_EXIT_LOCKDOWN);
-		assert_non_null(strstr(err.msg, "lockdown (confidentiality)"));
+		assert_int_equal(err.code, S2_EXIT_NOTMOUNTED);
+		assert_non_null(strstr(err.msg, "mount -t debugfs"));
 		p.sys = "/nonexistent";
 	}
 	/* not in the kernel at all */
@@ -1044,6 +1167,8 @@ static void test_fixture_files(void **state)
 			k = K_MAPPINGS;
 		else if (!strcmp(base, "verify"))
 			k = K_VERIFY;
+		else if (!strcmp(base, "effective"))
+			k = K_EFFECTIVE;
 		else
 			continue;	/* files of a newer module: ignored */
 		/* the tree's stats */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "s2vmm.h"
 
@@ -443,6 +444,27 @@ static int cmd_reset(struct cmd *c)
 	return 0;
 }
 
+/*
+ * drop SLOT: madvise(MADV_DONTNEED) on a RAM slot's host memory, as a balloon or a host
+ * under memory pressure does: the MMU notifier makes KVM unmap it at stage 2; the next
+ * guest access faults in zeroed pages.
+ */
+static int cmd_drop(struct cmd *c)
+{
+	struct slot *s;
+
+	if (c->argc != 2 || get_slot(c->argv[1], &c->slot))
+		return fail("usage: drop SLOT");
+	s = &g.slots[c->slot];
+	if (s->kind != SLOT_RAM || s->alias >= 0 || s->huge)
+		return fail("drop: slot %u is not an anonymous RAM slot", c->slot);
+	if (madvise(s->hva, s->size, MADV_DONTNEED))
+		return fail("drop: madvise: %s", strerror(errno));
+	if (s->want)
+		memset(s->want, 0, s->npages * sizeof(*s->want));
+	return 0;
+}
+
 static int cmd_delete(struct cmd *c) { return cmd_slot_op(c, delete_vm); }
 static int cmd_readd(struct cmd *c) { return cmd_slot_op(c, readd_vm); }
 static int cmd_move(struct cmd *c) { return cmd_slot_op(c, move_vm); }
@@ -647,6 +669,7 @@ static const struct {
 	{ "touch", cmd_touch }, { "check", cmd_check }, { "delete", cmd_delete },
 	{ "readd", cmd_readd }, { "move", cmd_move }, { "destroy", cmd_destroy },
 	{ "dirty", cmd_dirty }, { "getdirty", cmd_getdirty }, { "reset", cmd_reset },
+	{ "drop", cmd_drop },
 	{ "create", cmd_create }, { "cycle", cmd_cycle }, { "flap", cmd_flap },
 	{ "info", cmd_info },
 	{ "sleep", cmd_sleep }, { "quit", cmd_quit },

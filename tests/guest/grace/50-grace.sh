@@ -24,13 +24,12 @@
 #    - otherwise: KVM refuses the usemem memslot (KVM_SET_USER_MEMORY_REGION: EINVAL,
 #      kvm_arch_prepare_memory_region(), mmu.c:2674 on 7.3); resmem still maps NORMAL_NC.
 #
-# Checks that need kvm_s2stat work still to come are off by default and reported as skips:
-#   s2.grace_attrib=1 (kernel command line, e.g. make testbed KERNELS=7.3 MODES=grace
-#     KERNEL_ARGS=s2.grace_attrib=1): issue 13 part 1, attribution of memory that is not a
-#     PCI resource from the memslot's VMA: class vfio, BDF 0000:00:06.0, BAR 4 (usemem) /
-#     2 (resmem), driver nvgrace_gpu_vfio_pci, in mappings, summary and the CLI.
-#   s2.grace_why=1: stats say whether this host can map cacheable device memory
-#     (dic 0|1, cacheable_pfnmap 0|1) and the CLI's --expect cacheable says why not (names DIC).
+# Attribution: the memory is not a PCI resource, so only the memslot's VMA names it: class
+# vfio, BDF 0000:00:06.0, region 4 (usemem) / 2 (resmem), driver nvgrace_gpu_vfio_pci, via
+# vma, reason cacheable-pfnmap / vma-allows-nc, in mappings, summary and the CLI.  Why: stats
+# say whether this host can map cacheable device memory (dic, cacheable_pfnmap) and the
+# CLI's --expect cacheable says why not (names DIC).  (s2.grace_attrib=0 / s2.grace_why=0
+# turn those checks into skips, for a module without them.)
 . "${0%/*}/../lib.sh"
 . "${0%/*}/../modlib.sh"
 
@@ -42,7 +41,7 @@ G_USE=0x10000000 G_RES=0x80000000 N=16
 cmdword() { tr ' ' '\n' </proc/cmdline | sed -n "s/^s2\.$1=//p" | tail -n1; }
 DIC=$(cmdword dic)
 ATTRIB=$(cmdword grace_attrib) WHY=$(cmdword grace_why)
-ATTRIB=${ATTRIB:-0} WHY=${WHY:-0}
+ATTRIB=${ATTRIB:-1} WHY=${WHY:-1}
 CACHEABLE=0
 [ "$S2_FWB" != 1 ] || [ "$DIC" != 1 ] || CACHEABLE=1
 t_diag "mode $S2_MODE: FWB $S2_FWB, DIC ${DIC:-?}: cacheable PFNMAP $([ $CACHEABLE = 1 ] && echo supported || echo refused);" \
@@ -123,7 +122,8 @@ t_run load mod_load || exit 1
 t_eq stats-fwb "$(stats_v fwb)" "$S2_FWB"
 if [ "$WHY" = 1 ]; then
 	t_eq stats-dic "$(stats_v dic)" "$DIC"
-	t_eq stats-cacheable-pfnmap "$(stats_v cacheable_pfnmap)" "$CACHEABLE"
+	if [ $CACHEABLE = 1 ]; then cp=supported; else cp=no-dic; fi
+	t_eq stats-cacheable-pfnmap "$(stats_v cacheable_pfnmap)" "$cp"
 else
 	t_skip stats-dic "kvm_s2stat does not report DIC / cacheable PFNMAP support yet (s2.grace_why=1)"
 fi
@@ -155,11 +155,11 @@ grace_maps() {
 	if [ -s "$S2_TMP/check" ]; then t_fail "$1" "$(cat "$S2_TMP/check")"; else t_ok "$1"; fi
 }
 
-# mapline GPA PA PAGES LEVEL ATTR MEMATTR PERM BAR: a mappings record (class..driver as a
-# correct module must give them; compared only with s2.grace_attrib=1).
+# mapline GPA PA PAGES LEVEL ATTR MEMATTR PERM BAR REASON: a mappings record (class to
+# reason compared only with s2.grace_attrib=1).
 mapline() {
 	echo "$(hex $(($1))) $(hex $(($1 + $3 * PS))) $(hex $(($2))) $(hex $(($2 + $3 * PS)))" \
-		"$3 $4 $5 $6 $7 vfio $S2_GPU $8 $DRV"
+		"$3 $4 $5 $6 $7 vfio $S2_GPU $8 $DRV vma $9"
 }
 # check_mappings NAME VM: the module's mappings of VM against $S2_TMP/maps.want.
 check_mappings() {
@@ -191,7 +191,7 @@ check_counts() {
 check_cli() {
 	"$S2_CLI" -m -c -g "$2" >"$S2_TMP/cli.csv" 2>&1
 	# (the CSV leaves fields that do not apply empty, the module prints "-")
-	awk -F, 'NR > 1 && NF >= 13 { s = ""; for (i = NF - 12; i <= NF; i++) s = s (i > NF - 12 ? " " : "") ($i == "" ? "-" : $i); print s }' \
+	awk -F, 'NR > 1 && NF >= 15 { s = ""; for (i = NF - 14; i <= NF; i++) s = s (i > NF - 14 ? " " : "") ($i == "" ? "-" : $i); print s }' \
 		"$S2_TMP/cli.csv" >"$S2_TMP/cli.maps"
 	if cmp -s "$S2_TMP/cli.maps" "$S2_TMP/maps"; then t_ok "$1"; else
 		sed 's/^/# cli:    /' "$S2_TMP/cli.csv"; sed 's/^/# module: /' "$S2_TMP/maps"
@@ -216,8 +216,8 @@ if [ $CACHEABLE = 1 ]; then
 	t_eq state "$(sum "$vm" state)" exact
 	check_counts counts "$vm" $N $N
 	{
-		mapline $G_USE "$USE" $N 3 NORMAL 0x6 rwx 4
-		mapline $G_RES "$RES" $N 3 NORMAL_NC 0x5 rw- 2
+		mapline $G_USE "$USE" $N 3 NORMAL 0x6 rwx 4 cacheable-pfnmap
+		mapline $G_RES "$RES" $N 3 NORMAL_NC 0x5 rw- 2 vma-allows-nc
 	} >"$S2_TMP/maps.want"
 	check_mappings mappings "$vm"
 	verify_ok verify "$vm"
@@ -256,8 +256,8 @@ if [ $CACHEABLE = 1 ]; then
 	t_run vm-dir-blocks wait_vm "$vm"
 	check_counts counts-blocks "$vm" 512 $N
 	{
-		mapline $G_USE "$RES" $N 3 NORMAL_NC 0x5 rw- 2
-		mapline 0x20000000 "$USE" 512 2 NORMAL 0x6 rwx 4
+		mapline $G_USE "$RES" $N 3 NORMAL_NC 0x5 rw- 2 vma-allows-nc
+		mapline 0x20000000 "$USE" 512 2 NORMAL 0x6 rwx 4 cacheable-pfnmap
 	} >"$S2_TMP/maps.want"
 	check_mappings mappings-blocks "$vm"
 	verify_ok verify-blocks "$vm"
@@ -293,7 +293,7 @@ else
 	t_run vm-dir wait_vm "$vm"
 	t_eq state "$(sum "$vm" state)" exact
 	check_counts counts "$vm" 0 $N
-	mapline $G_RES "$RES" $N 3 NORMAL_NC 0x5 rw- 2 >"$S2_TMP/maps.want"
+	mapline $G_RES "$RES" $N 3 NORMAL_NC 0x5 rw- 2 vma-allows-nc >"$S2_TMP/maps.want"
 	check_mappings mappings "$vm"
 	verify_ok verify "$vm"
 	check_cli cli-mappings "$vm"
