@@ -84,6 +84,8 @@ function pairstat(f,    k, n, r, a, b) {
 # valmed(f, key): the median over a value figure's lines of one key (empty if absent).
 function valmed(f, key,    k, n, t) {
 	n = 0
+	if (!(f in NV))
+		return ""
 	for (k = 1; k <= NV[f]; k++)
 		if ((f, k, key) in V && V[f, k, key] != "")
 			t[++n] = V[f, k, key]
@@ -94,6 +96,8 @@ function valstr(f, key) { return ((f, 1, key) in V) ? V[f, 1, key] : "" }
 # xmed(f, key): the median of a key of a pair figure's extra fields.
 function xmed(f, key,    k, n, t, w, i, p) {
 	n = 0
+	if (!(f in NP))
+		return ""
 	for (k = 1; k <= NP[f]; k++) {
 		split(X[f, k], w, " ")
 		for (i in w) {
