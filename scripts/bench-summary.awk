@@ -2,6 +2,9 @@
 # bench-summary.awk: one cell's "# s2bench" lines (tests/bench/benchlib.sh) -> rows of
 # results.tsv (columns: see scripts/bench.sh), and every pair appended to the file `pairs`.
 # Variables: cell, host_cpu, host_load, qemu, rev, stamp, pairs.  POSIX awk (mawk).
+#
+# Verdicts compare numbers, rounded as shown (3 decimals for ratios): a figure exactly on
+# its target is met.
 
 function isort(arr, n,    i, j, t) {
 	for (i = 2; i <= n; i++) {
@@ -32,10 +35,12 @@ function row(fig, what, n, med, lo, hi, am, bm, unit, target, verdict, note) {
 		M["clock"], host_cpu, host_load, qemu, rev, stamp, fig, what, n, med, lo, hi, am, bm, unit,
 		target, verdict, note
 }
-function verdict(x, max) {
-	if (max == "" || x == "pending")
+# verdict(x, target): "met" when x <= the target's number ("<=1.10"), as numbers.
+function verdict(x, target,    max) {
+	if (target == "" || target == "-" || x == "pending" || x == "")
 		return "-"
-	return x <= max + 0 ? "met" : "MISSED"
+	max = substr(target, 3)
+	return (x + 0 <= max + 0) ? "met" : "MISSED"
 }
 
 $1 == "meta" { kv(); for (k in F) M[k] = F[k]; next }
@@ -79,14 +84,20 @@ function pairstat(f,    k, n, r, a, b) {
 # valmed(f, key): the median over a value figure's lines of one key (empty if absent).
 function valmed(f, key,    k, n, t) {
 	n = 0
+	if (!(f in NV))
+		return ""
 	for (k = 1; k <= NV[f]; k++)
 		if ((f, k, key) in V && V[f, k, key] != "")
 			t[++n] = V[f, k, key]
 	return n ? median(t, n) : ""
 }
+# valstr(f, key): a value figure's key, first line (strings).
+function valstr(f, key) { return ((f, 1, key) in V) ? V[f, 1, key] : "" }
 # xmed(f, key): the median of a key of a pair figure's extra fields.
 function xmed(f, key,    k, n, t, w, i, p) {
 	n = 0
+	if (!(f in NP))
+		return ""
 	for (k = 1; k <= NP[f]; k++) {
 		split(X[f, k], w, " ")
 		for (i in w) {
@@ -96,6 +107,14 @@ function xmed(f, key,    k, n, t, w, i, p) {
 		}
 	}
 	return n ? median(t, n) : ""
+}
+# ahead(m, p): in how many pairs the figure m's b is below figure p's b (same pair index).
+function ahead(m, p,    k, n) {
+	n = 0
+	for (k = 1; k <= NP[m] && k <= NP[p]; k++)
+		if (B[m, k] + 0 < B[p, k] + 0)
+			n++
+	return n
 }
 
 function ratio_row(f, what, target, note) {
@@ -108,22 +127,76 @@ function ratio_row(f, what, target, note) {
 	}
 	pairstat(f)
 	row(f, what, S["n"], fmt(S["med"]), fmt(S["min"]), fmt(S["max"]), num(S["a"]), num(S["b"]),
-	    "ratio", target, verdict(fmt(S["med"]), substr(target, 3)), note)
+	    "ratio", target, verdict(fmt(S["med"]), target), note)
+}
+# fault_row(f, what, target, mod): a per-fault figure, with the module figure mod to compare
+# (peers: verdict "module ahead" when the module's median ratio is lower).
+function fault_row(f, what, target, mod,    n, note, mr, pr, v, extra) {
+	if (!(f in NP))
+		return
+	pairstat(f); n = xmed(f, "pages")
+	note = sprintf("per op %.0f -> %.0f ns (+%.0f)", S["a"] / n, S["b"] / n, (S["b"] - S["a"]) / n)
+	if (xmed(f, "maps") != "")
+		note = note sprintf("; module saw %s map calls, %s device", xmed(f, "maps"), xmed(f, "devmaps"))
+	else if (xmed(f, "devmaps") != "")
+		note = note "; device maps counted " xmed(f, "devmaps")
+	if (xmed(f, "settle_tail") != "")
+		note = note sprintf("; includes the read-back left at the end (%.0f ns)", xmed(f, "settle_tail"))
+	if (xmed(f, "retire") != "")
+		note = note sprintf("; includes the module's deferred work (%.0f ns)", xmed(f, "retire"))
+	if (mod != "" && (mod in NP)) {
+		pr = S["med"]; pairstat(mod); mr = S["med"]; pairstat(f)
+		v = (fmt(mr) + 0 < fmt(pr) + 0) ? "module ahead" : "MODULE BEHIND"
+		note = note sprintf("; module x%.3f, cheaper in %d/%d pairs", mr, ahead(mod, f), NP[f])
+		row(f, what, S["n"], fmt(S["med"]), fmt(S["min"]), fmt(S["max"]), num(S["a"]), num(S["b"]),
+		    "ratio", (f ~ /floor/ ? "floor" : "> module"), (f ~ /floor/ ? "-" : v), note)
+		return
+	}
+	row(f, what, S["n"], fmt(S["med"]), fmt(S["min"]), fmt(S["max"]), num(S["a"]), num(S["b"]),
+	    "ratio", target, verdict(fmt(S["med"]), target), note)
+}
+# same_row(f, what, ref, tol, rel): a figure that must equal (rel "=") or not exceed (rel
+# "<=") the reference figure ref within tol.
+function same_row(f, what, ref, tol, rel,    fr, rr, ok) {
+	if (!(f in NP) || !(ref in NP))
+		return
+	pairstat(ref); rr = fmt(S["med"]) + 0
+	pairstat(f); fr = fmt(S["med"]) + 0
+	ok = (rel == "=") ? (fr - rr <= tol && rr - fr <= tol) : (fr <= rr + tol)
+	row(f, what, S["n"], fmt(S["med"]), fmt(S["min"]), fmt(S["max"]), num(S["a"]), num(S["b"]),
+	    "ratio", rel (rel == "=" ? "" : "") ref " +-" tol, ok ? "met" : "MISSED",
+	    sprintf("%s x%.3f; per fault %.0f -> %.0f ns", ref, rr, S["a"] / xmed(f, "pages"), S["b"] / xmed(f, "pages")))
 }
 
 END {
 	pg = M["page_size"] + 0
-	if ("P1.dev" in NP) {
-		pairstat("P1.dev"); n = xmed("P1.dev", "pages")
-		ratio_row("P1.dev", "fault in " n " VFIO BAR pages, module loaded / not", "<=1.10",
-		    sprintf("per fault %.0f -> %.0f ns (+%.0f); map calls seen per run %s, of which device %s",
-		    S["a"] / n, S["b"] / n, (S["b"] - S["a"]) / n, xmed("P1.dev", "maps"), xmed("P1.dev", "devmaps")))
-	}
-	if ("P1.ram" in NP) {
-		pairstat("P1.ram"); n = xmed("P1.ram", "pages")
-		ratio_row("P1.ram", "fault in " n " RAM pages (no THP), module loaded / not", "<=1.02",
-		    sprintf("per fault %.0f -> %.0f ns (+%.0f); map calls seen per run %s, of which device %s",
-		    S["a"] / n, S["b"] / n, (S["b"] - S["a"]) / n, xmed("P1.ram", "maps"), xmed("P1.ram", "devmaps")))
+	# --- P1: the fault path and the other stage-2 paths, module ÷ nothing ---
+	fault_row("P1.dev", "fault in " xmed("P1.dev", "pages") " VFIO BAR pages, module loaded / not", "<=1.10")
+	fault_row("P1.ram", "fault in " xmed("P1.ram", "pages") " RAM pages (no THP), module loaded / not", "<=1.04")
+	fault_row("P1.unmap", "memslot delete of the fully mapped BAR (" xmed("P1.unmap", "pages") " leaves), module / not", "-")
+	fault_row("P1.wrprotect", "dirty logging on: write-protect " xmed("P1.wrprotect", "pages") " RAM leaves, module / not", "-")
+	fault_row("P1.relax", "write faults on " xmed("P1.relax", "pages") " write-protected RAM pages (relax_perms), module / not", "-")
+	fault_row("P1.teardown", "VM destroy with the BAR and 256 MiB RAM mapped, module / not", "-")
+	# --- the peers and the floor, same pairs ---
+	fault_row("P1.dev-floor", "bare ftrace floor (empty ftrace_ops callback) / nothing, BAR faults", "", "P1.dev")
+	fault_row("P1.ram-floor", "bare ftrace floor (empty ftrace_ops callback) / nothing, RAM faults", "", "P1.ram")
+	fault_row("P1.dev-kprobe", "bpftrace kprobe+kretprobe counting device maps / nothing, BAR faults", "", "P1.dev")
+	fault_row("P1.ram-kprobe", "bpftrace kprobe+kretprobe counting device maps / nothing, RAM faults", "", "P1.ram")
+	fault_row("P1.dev-kretfunc", "bpftrace kretfunc (fexit) counting device maps / nothing, BAR faults", "", "P1.dev")
+	fault_row("P1.ram-kretfunc", "bpftrace kretfunc (fexit) counting device maps / nothing, RAM faults", "", "P1.ram")
+	if ("P1.kretfunc" in NV)
+		row("P1.dev-kretfunc", "bpftrace kretfunc (fexit) counting device maps", 0, "n/a", "-", "-", "-", "-",
+		    "ratio", "-", "-", "not measured: " valstr("P1.kretfunc", "reason"))
+	# --- issue 12: RAM faults with a BAR above 512 GiB, without a BAR, 4 vCPUs ---
+	fault_row("P1.ram-nobar", "fault in " xmed("P1.ram-nobar", "pages") " RAM pages, VM without a BAR, module / not", "<=1.04")
+	same_row("P1.ram-bar512g", "the same with a mapped BAR above 512 GiB, module / not", "P1.ram-nobar", 0.01, "=")
+	same_row("P1.ram-4vcpu", "the same RAM faulted by 4 vCPUs at once (a quarter each), module / not", "P1.ram-nobar", 0.01, "<=")
+	# --- the user-level figure ---
+	if ("P1.thp1g" in NP) {
+		pairstat("P1.thp1g")
+		ratio_row("P1.thp1g", "a new VM faults in 1 GiB of RAM with THP (2 MiB maps), module loaded / not", "-",
+		    sprintf("%.1f -> %.1f ms of guest time; stage-2 maps seen by the module %s; AnonHugePages %s MiB",
+		    S["a"] / 1e6, S["b"] / 1e6, xmed("P1.thp1g", "maps"), xmed("P1.thp1g", "thp_mib")))
 	}
 	if ("P2.summary" in NP) {
 		pairstat("P2.summary")
@@ -146,23 +219,30 @@ END {
 		    sprintf("one read %.0f -> %.0f ns: %.0f ns per range (grows with ranges by design)",
 		    S["a"], S["b"], (S["b"] - S["a"]) / (rb - ra)))
 	}
+	# --- P3: memory, measured from the kernel's side (21-memory) ---
 	if ("P3.idle" in NV) {
-		idle = valmed("P3.idle", "bytes")
-		row("P3.idle", "bytes_held, module loaded, no VM (subtracted below)", NV["P3.idle"], idle, "-", "-",
-		    "-", "-", "bytes", "-", "-", "the PCI BAR table (" valmed("P3.idle", "pci_bars") " BARs)")
+		row("P3.idle", "module loaded, no VM: its live allocations (measured) [image not included]", NV["P3.idle"],
+		    valmed("P3.idle", "bytes"), "-", "-", "-", "-", "bytes", "-", "-",
+		    sprintf("slab objects %s B (%s of them), own cache pages %s B; module image %s B (coresize); bytes_held says %s",
+		    valmed("P3.idle", "obj_bytes"), valmed("P3.idle", "objs"), valmed("P3.idle", "cache_bytes"),
+		    valmed("P3.idle", "coresize"), valmed("P3.idle", "bytes_held")))
 	}
 	if ("P3.full" in NV) {
-		full = valmed("P3.full", "bytes"); one = valmed("P3.one", "bytes")
-		row("P3.full", "bytes_held - idle, 1 VM, " valmed("P3.full", "pages") " pages touched (1 range)",
-		    NV["P3.full"], full - idle, "-", "-", "-", "-", "bytes", "<=1024",
-		    verdict(full - idle, 1024),
-		    sprintf("the VM object and one range node; with 1 page touched: %d bytes", one - idle))
+		full = valmed("P3.full", "bytes")
+		row("P3.full", "above idle: 1 VM, " valmed("P3.full", "pages") " BAR pages mapped (1 range)", NV["P3.full"],
+		    full, "-", "-", "-", "-", "bytes", "<=1024", verdict(full, "<=1024"),
+		    sprintf("%s; bytes_held says %s", valstr("P3.full", "parts"), valmed("P3.full", "bytes_held")))
 	}
 	if ("P3.half" in NV) {
-		half = valmed("P3.half", "bytes"); bf = valmed("P3.half", "bytes_full"); nr = valmed("P3.half", "ranges")
-		row("P3.half", "bytes_held per range, every other page touched (" nr " ranges)",
-		    NV["P3.half"], sprintf("%.1f", (half - bf) / (nr - 1)), "-", "-", "-", "-", "bytes/range", "-", "-",
-		    sprintf("bytes_held %d at %d ranges (%.1f KiB above idle)", half, nr, (half - idle) / 1024))
+		nr = valmed("P3.half", "ranges")
+		row("P3.half", "per extra range, every other page mapped (" nr " ranges)", NV["P3.half"],
+		    sprintf("%.1f", valmed("P3.half", "per_range")), "-", "-", "-", "-", "bytes/range", "-", "-",
+		    sprintf("%.1f KiB above idle at %d ranges (%s); bytes_held says %.1f per range",
+		    valmed("P3.half", "bytes") / 1024, nr, valstr("P3.half", "parts"), valmed("P3.half", "held_per_range")))
+	}
+	if ("P3.after" in NV) {
+		row("P3.after", "after the VM is gone: left above idle", NV["P3.after"], valmed("P3.after", "bytes"),
+		    "-", "-", "-", "-", "bytes", "-", "-", "what the module still holds once the VM's object is freed")
 	}
 	if ("P4.verify" in NP) {
 		pairstat("P4.verify"); lv = xmed("P4.verify", "leaves"); mh = xmed("P4.verify", "max_lock_hold_us")

@@ -63,28 +63,64 @@ if [ "$BENCH_CLOCK" = icount ]; then
 fi
 wall_tests=${wall_tests# }
 
-# boot DIR CLOCK TESTS [KIND]: one testbed pass over KERNELS x MODES (KIND realvm: their
-# real-VMM cells, the tests/realvm/bench/ suite).
-boot() {
-	local q=${QEMU_ARGS:-} kinds=std suite=bench cells="" l m
-	[ "$2" = wall ] || q="${q:+$q }$ICOUNT"
-	if [ "${4:-}" = realvm ]; then
-		kinds=realvm suite=realvm-bench
-		# P6's 4 GiB guest: QEMU pins all of its RAM for the passed-through device's DMA
-		# (VFIO type1), the emulated host needs more than the cells' 2 GiB (the last -m wins).
-		q="${q:+$q }-m ${BENCH_REALVM_MEM:-6G}"
-		for l in $KERNELS; do
-			for m in $(line_modes "$l" "$MODES"); do cells="$cells $l/$m"; done
-		done
+# The bench image of a line: its testbed initramfs followed by a layer (scripts/vmimage.sh)
+# with what only the benchmarks need: the floor module (tests/bench/probecost, built like
+# kvm_s2stat.ko) and Debian's arm64 bpftrace with its libraries (the peers of 10-fault).
+# The testbed boots it through a second -initrd in QEMU_ARGS (QEMU takes the last one).
+# shellcheck source=scripts/vmimage.sh
+. "$TOP/scripts/vmimage.sh"
+BENCH_BPFTRACE_SUITE=${BENCH_BPFTRACE_SUITE:-trixie}
+bench_image() {
+	local line=$1 base=$B/$1/initramfs.cpio.gz ko=$B/$1/probecost.ko img=$OUT/img/$1.img st sum
+	"$TOP/scripts/build-initramfs.sh" "$line"
+	"$TOP/scripts/build-module.sh" "$line" "$TOP/tests/bench/probecost"
+	sum=$(sha256sum "$base" "$ko" "$bt_tree.ok" "$0" | sha256sum | cut -d' ' -f1)
+	if [ -f "$img" ] && [ "$(cat "$img.sum" 2>/dev/null)" = "$sum" ]; then
+		log "line $line: bench image $img up to date"
+		return
 	fi
-	log "pass: clock $2, tests '${3:-all}'${4:+ ($4 cells)} -> $1"
-	TESTBED_DIR=$1 JOBS=1 CELL_KINDS=$kinds REALVM_CELLS=$cells \
-		CELL_TIMEOUT=${CELL_TIMEOUT:-3600} KERNELS=$KERNELS MODES=$MODES TESTS=$3 QEMU_ARGS=$q \
-		KERNEL_ARGS="${KERNEL_ARGS:-} s2.suite=$suite s2bench.pairs=$BENCH_PAIRS s2bench.clock=$2" \
-		"$TOP/scripts/testbed.sh"
+	st=$OUT/img/$line.layer
+	rm -rf "$st"
+	mkdir -p "$st/s2"
+	cp -a "$bt_tree/." "$st/"
+	cp "$ko" "$st/s2/probecost.ko"
+	vmi_layer "$base" "$st" "$img"
+	rm -rf "$st"
+	echo "$sum" >"$img.sum"
+	log "line $line: bench image $img ($(du -m "$img" | cut -f1) MiB: testbed image + probecost.ko + bpftrace)"
 }
 
-mkdir -p "$OUT"
+# boot DIR CLOCK TESTS [KIND]: one testbed pass over KERNELS x MODES, one testbed.sh per line.
+# Standard cells boot the line's bench image; kernel command line slab_nomerge, so that the
+# module's own slab cache is not merged with another one (P3 reads it in /proc/slabinfo).
+# KIND realvm: the lines' real-VMM cells with the tests/realvm/bench/ suite (their own image).
+boot() {
+	local q kinds=std suite=bench cells m line r=0 extra="slab_nomerge"
+	log "pass: clock $2, tests '${3:-all}'${4:+ ($4 cells)} -> $1"
+	for line in $KERNELS; do
+		q=${QEMU_ARGS:-} cells=
+		[ "$2" = wall ] || q="${q:+$q }$ICOUNT"
+		if [ "${4:-}" = realvm ]; then
+			kinds=realvm suite=realvm-bench extra=
+			# P6's 4 GiB guest: QEMU pins all of its RAM for the passed-through device's
+			# DMA (VFIO type1), the emulated host needs more than the cells' 2 GiB (the
+			# last -m wins).
+			q="${q:+$q }-m ${BENCH_REALVM_MEM:-6G}"
+			for m in $(line_modes "$line" "$MODES"); do cells="$cells $line/$m"; done
+		else
+			q="${q:+$q }-initrd $OUT/img/$line.img"
+		fi
+		TESTBED_DIR=$1 JOBS=1 CELL_KINDS=$kinds REALVM_CELLS=$cells \
+			CELL_TIMEOUT=${CELL_TIMEOUT:-3600} KERNELS=$line MODES=$MODES TESTS=$3 \
+			QEMU_ARGS=$q KERNEL_ARGS="${KERNEL_ARGS:-}${extra:+ $extra} s2.suite=$suite s2bench.pairs=$BENCH_PAIRS s2bench.clock=$2" \
+			"$TOP/scripts/testbed.sh" || r=$?
+	done
+	return $r
+}
+
+mkdir -p "$OUT/img"
+bt_tree=$(vmi_deb_tree bench-bpftrace "$BENCH_BPFTRACE_SUITE" bpftrace /usr/bin/bpftrace)
+for line in $KERNELS; do bench_image "$line"; done
 log "benchmarks: KERNELS='$KERNELS' MODES='$MODES' pairs=$BENCH_PAIRS clock=$BENCH_CLOCK" \
 	"${wall_tests:+(+ wall clock: $wall_tests)} -> $OUT"
 rc=0
@@ -161,6 +197,42 @@ $1 != last {
   printf "| %s | %s [%s, n=%s] | %s | %s | %s | %s | %s |\n", $14, $15, $22, $16, $17, mm,
 	($23 == "-" ? "" : $23), ($24 == "-" ? "" : $24), ($25 == "-" ? "" : $25) }' "$tsv" >"$OUT/results.md"
 
+# P1 side by side (results-p1.md, also printed): per cell and fault path, the module, the
+# bare ftrace floor and the peers, each x(median ratio) (+instructions per fault).
+awk -F'\t' '
+function cellv(c, f,    d) {
+	if (!((c, f) in med)) return "-"
+	if (med[c, f] == "n/a") return "n/a"
+	d = note[c, f]
+	if (match(d, /\(\+-?[0-9]+\)/)) d = " " substr(d, RSTART, RLENGTH); else d = ""
+	return "x" med[c, f] d
+}
+NR == 1 { next }
+{ if (!($1 in seen)) { seen[$1] = 1; cells[++nc] = $1; kern[$1] = $2 }
+  med[$1, $14] = $17; note[$1, $14] = $25; verd[$1, $14] = $24 }
+END {
+	print "| cell | faults | kvm_s2stat | ftrace floor | bpftrace kprobe+kretprobe | bpftrace kretfunc | module ahead of every peer |"
+	print "|---|---|---|---|---|---|---|"
+	for (i = 1; i <= nc; i++) {
+		c = cells[i]
+		for (j = 1; j <= 2; j++) {
+			p = (j == 1 ? "dev" : "ram")
+			if (!((c, "P1." p) in med)) continue
+			ok = "yes"; any = 0
+			for (k = 1; k <= 2; k++) {
+				f = "P1." p "-" (k == 1 ? "kprobe" : "kretfunc")
+				if (!((c, f) in med) || med[c, f] == "n/a") continue
+				any = 1
+				if (verd[c, f] != "module ahead") ok = "NO"
+			}
+			printf "| %s | %s | %s | %s | %s | %s | %s |\n", c, (p == "dev" ? "VFIO BAR, 4 KiB" : "RAM, 4 KiB"),
+				cellv(c, "P1." p), cellv(c, "P1." p "-floor"), cellv(c, "P1." p "-kprobe"),
+				cellv(c, "P1." p "-kretfunc"), (any ? ok : "-")
+		}
+	}
+}' "$tsv" >"$OUT/results-p1.md"
+[ "$(wc -l <"$OUT/results-p1.md")" -le 2 ] || { echo; cat "$OUT/results-p1.md"; }
+
 # The table: ratios are b/a (median of the pairs, then min..max); times are guest ns.
 awk -F'\t' '
 NR == 1 { next }
@@ -174,5 +246,5 @@ $1 != last {
   printf "%-18s %10s %-17s %-8s %-7s %s\n", $14, $17, mm, $23, $24, $15 " [" $22 ", n=" $16 "]"
   if ($25 != "-" && $25 != "") printf "%-18s %s\n", "", "  " $25 }' "$tsv"
 echo
-log "results: $tsv, $OUT/results.json, $OUT/results.md, $pairs"
+log "results: $tsv, $OUT/results.json, $OUT/results.md, $OUT/results-p1.md, $pairs"
 exit $rc

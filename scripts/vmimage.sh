@@ -12,6 +12,8 @@
 #                              per QEMU version: the .debs of qemu-system-arm:arm64 and its
 #                              dependency closure, then the binary, its DT_NEEDED closure and
 #                              the dynamic loader)
+#   vmi_deb_tree NAME SUITE PKG BIN...   the same for any arm64 package and its programs
+#                              (make bench: bpftrace)
 #   vmi_static OUT SRC...      build a static aarch64 C11 program, when older than its sources
 #   vmi_guest_base DIR         a guest initramfs tree: busybox-static, /bin/sh, /dev nodes
 #   vmi_guest_kmods DIR MODDIR NAME...   the kernel modules NAME (and their dependencies,
@@ -40,30 +42,40 @@ _vmi_so_path() {
 # vmi_qemu_tree: print the cached minimal qemu tree's directory (build it if needed).  Takes
 # the cache lock and initialises the private apt root itself.
 vmi_qemu_tree() {
-	local qc=$CACHE/demo-qemu ver vs tree tmp root lib interp f q n dir p
+	vmi_deb_tree demo-qemu "$VM_QEMU_SUITE" qemu-system-arm /usr/bin/qemu-system-aarch64
+}
+
+# vmi_deb_tree NAME SUITE PKG BIN...: print the directory of a cached minimal tree of Debian
+# arm64 package PKG from SUITE: the programs BIN (paths inside the package), the shared
+# objects they need (DT_NEEDED closure) and the dynamic loader, at their Debian paths; built
+# once per PKG version in $CACHE/NAME/tree-<version> from the .debs of PKG and its dependency
+# closure.  Takes the cache lock and initialises the private apt root itself.
+vmi_deb_tree() {
+	local qc=$CACHE/$1 suite=$2 pkg=$3 ver vs tree tmp root lib interp f q n dir p
+	shift 3
 	cache_lock
 	papt_init
-	ver=$(papt_cache -o "APT::Default-Release=$VM_QEMU_SUITE" policy qemu-system-arm:arm64 |
+	ver=$(papt_cache -o "APT::Default-Release=$suite" policy "$pkg:arm64" |
 		sed -n 's/^ *Candidate: //p' | head -n1)
-	case $ver in '' | '(none)') die "qemu-system-arm:arm64 not in the private package lists" ;; esac
+	case $ver in '' | '(none)') die "$pkg:arm64 not in the private package lists" ;; esac
 	vs=$(printf '%s' "$ver" | tr -c 'A-Za-z0-9.+~-' _)
 	tree=$qc/tree-$vs
 	if [ -f "$tree.ok" ]; then
-		log "qemu-system-arm:arm64 $ver (cached: $(du -sh "$tree" | cut -f1))"
+		log "$pkg:arm64 $ver (cached: $(du -sh "$tree" | cut -f1))"
 		flock -u 9
 		echo "$tree"
 		return
 	fi
-	log "qemu-system-arm:arm64 $ver ($VM_QEMU_SUITE): resolving and downloading its dependency closure"
+	log "$pkg:arm64 $ver ($suite): resolving and downloading its dependency closure"
 	rm -rf "$qc/debs" "$tree" "$tree.tmp" "$qc/root"
 	mkdir -p "$qc/debs/partial"
 	# One apt-get run resolves the closure against an empty status (nothing installed) and
 	# downloads it; the machine's apt configuration and state are not used.
-	if ! papt_get -y -o "APT::Default-Release=$VM_QEMU_SUITE" -o "Dir::Cache::archives=$qc/debs/" \
+	if ! papt_get -y -o "APT::Default-Release=$suite" -o "Dir::Cache::archives=$qc/debs/" \
 		-o "Dir::State::extended_states=$qc/extended_states" --no-install-recommends \
-		--download-only install qemu-system-arm:arm64 >"$qc/download.log" 2>&1; then
+		--download-only install "$pkg:arm64" >"$qc/download.log" 2>&1; then
 		tail -n 20 "$qc/download.log" >&2
-		die "cannot download qemu-system-arm:arm64 and its dependencies (log: $qc/download.log)"
+		die "cannot download $pkg:arm64 and its dependencies (log: $qc/download.log)"
 	fi
 	log "downloaded $(find "$qc/debs" -name '*.deb' | wc -l) packages ($(du -sh "$qc/debs" | cut -f1)); extracting the libraries"
 	root=$qc/root
@@ -72,21 +84,27 @@ vmi_qemu_tree() {
 	# shellcheck disable=SC2016 # $0 and $f belong to the inner sh
 	find "$qc/debs" -maxdepth 1 -name '*_arm64.deb' -print0 |
 		xargs -0 -n 8 -P "$(nproc)" sh -c 'for f; do dpkg-deb -x "$f" "$0" || exit 255; done' "$root" ||
-		die "extracting the qemu packages failed"
-	q=/usr/bin/qemu-system-aarch64
-	[ -f "$root$q" ] || die "no $q in qemu-system-arm"
+		die "extracting the $pkg packages failed"
 	tmp=$tree.tmp
-	mkdir -p "$tmp/usr/bin"
-	cp "$root$q" "$tmp$q"
-	interp=$(readelf -l "$root$q" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
-	[ -n "$interp" ] || die "$q has no program interpreter"
-	p=$(_vmi_so_path "$root" "$interp") || die "dynamic loader $interp not in libc6"
-	mkdir -p "$tmp$(dirname "$interp")"
-	cp "$root$p" "$tmp$interp"
-	# Breadth-first over DT_NEEDED, in the default library directories of Debian arm64.
 	local -A seen=()
-	local -a queue=("$q")
+	local -a queue=()
 	n=0
+	for q in "$@"; do
+		[ -f "$root$q" ] || die "no $q in $pkg"
+		mkdir -p "$tmp$(dirname "$q")"
+		cp "$root$q" "$tmp$q"
+		queue+=("$q")
+		interp=$(readelf -l "$root$q" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+		[ -n "$interp" ] || die "$q has no program interpreter"
+		[ -z "${seen[$interp]:-}" ] || continue
+		seen[$interp]=1
+		# (Since trixie, libc6 ships it under /usr only: merged /usr.)
+		p=$(_vmi_so_path "$root" "$interp" || _vmi_so_path "$root" "/usr$interp") ||
+			die "dynamic loader $interp not in libc6"
+		mkdir -p "$tmp$(dirname "$interp")"
+		cp "$root$p" "$tmp$interp"
+	done
+	# Breadth-first over DT_NEEDED, in the default library directories of Debian arm64.
 	while [ ${#queue[@]} -gt 0 ]; do
 		f=${queue[0]}
 		queue=("${queue[@]:1}")
@@ -107,7 +125,7 @@ vmi_qemu_tree() {
 	rm -rf "$root"
 	mv "$tmp" "$tree"
 	printf '%s %s\n' "$ver" "$n" >"$tree.ok"
-	log "qemu tree: $q + $n shared objects + loader ($(du -sh "$tree" | cut -f1)) in $tree"
+	log "$pkg tree: $* + $n shared objects + loader ($(du -sh "$tree" | cut -f1)) in $tree"
 	flock -u 9
 	echo "$tree"
 }

@@ -114,3 +114,106 @@ b_p4_vm() {
 	b_touch V 1 all >/dev/null || b_fail touch-bar
 	b_touch V 2 all >/dev/null || b_fail touch-ram		# populates the host side once
 }
+
+# --- peers and the floor (10-fault) ------------------------------------------------------
+# b_dev_mask: the kvm_pgtable_prot bits of device memory on this kernel (DEVICE, NORMAL_NC):
+# bits 3 (-6.8), 3|4 (6.9-6.18), 4|5 (6.19+, PX/UX split X).
+b_dev_mask() {
+	if kver_ge 6.19; then echo 0x30; elif kver_ge 6.9; then echo 0x18; else echo 0x8; fi
+}
+
+# b_ram_bounds: "START END" (hex, END exclusive) of the host's System RAM (/proc/iomem):
+# what is outside is device memory to the kretfunc peer.
+b_ram_bounds() {
+	_lo='' _hi=''
+	# shellcheck disable=SC2013 # one range a line, no spaces
+	for _r in $(awk -F' : ' '$2 == "System RAM" { sub(/^ +/, "", $1); print $1 }' /proc/iomem); do
+		_s=$((0x${_r%-*})) _e=$((0x${_r#*-} + 1))
+		{ [ -n "$_lo" ] && [ "$_s" -ge "$_lo" ]; } || _lo=$_s
+		{ [ -n "$_hi" ] && [ "$_e" -le "$_hi" ]; } || _hi=$_e
+	done
+	printf '0x%x 0x%x\n' "$_lo" "$_hi"
+}
+
+# The peers: what a user would run instead of the module to count device maps per VM.
+# kprobe+kretprobe: the prot argument (a register) decides; the return value says whether
+# the map happened.  kretfunc (fexit, a BPF trampoline): bpftrace 0.23 cannot read `prot`
+# there (a 64-bit enum in BTF: "prot has unsupported type"), so it tests the physical
+# address against System RAM instead: one argument compare either way.
+b_bt_prog() {
+	case $1 in
+	kprobe) echo "kprobe:kvm_pgtable_stage2_map /arg4 & $(b_dev_mask)/ { @pgt[tid] = arg0; }" \
+		"kretprobe:kvm_pgtable_stage2_map /@pgt[tid]/ { if (retval == 0) { @maps[@pgt[tid]] = count(); }" \
+		"delete(@pgt[tid]); }" ;;
+	kretfunc)
+		# shellcheck disable=SC2046 # START END
+		set -- $(b_ram_bounds)
+		echo "fexit:kvm_pgtable_stage2_map /args.phys < $1 || args.phys >= $2/" \
+		"{ if (retval == 0) { @maps[args.pgt] = count(); } }" ;;
+	esac
+}
+
+# b_bt_start NAME: start the peer NAME (kprobe|kretfunc) in the background and wait until
+# its probes are attached (its BEGIN runs after that); 1 if it did not come up.
+b_bt_start() {
+	_bo=$S2_TMP/bt.$1.out
+	: >"$_bo"
+	bpftrace -e "$(b_bt_prog "$1") BEGIN { printf(\"s2ready\\n\"); }" >"$_bo" 2>&1 &
+	BT_PID=$!
+	_i=0
+	while ! grep -q '^s2ready' "$_bo"; do
+		if ! kill -0 "$BT_PID" 2>/dev/null || [ $_i -ge 3000 ]; then
+			kill -9 "$BT_PID" 2>/dev/null
+			sed 's/^/  bpftrace: /' "$_bo" | head -n 8 >&2
+			return 1
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# b_bt_stop NAME: stop the running peer (SIGINT: it prints its maps and exits) and set
+# BT_COUNT to the device maps it counted (sum over VMs).  Not in $(...): it waits for its job.
+b_bt_stop() {
+	kill -INT "$BT_PID" || return 1
+	wait "$BT_PID" || { echo "bpftrace $1 exited badly" >&2; return 1; }
+	# shellcheck disable=SC2034 # for the caller
+	BT_COUNT=$(awk -F': ' '/^@maps\[/ { n += $2 } END { print n + 0 }' "$S2_TMP/bt.$1.out")
+}
+
+# b_floor_start / b_floor_stop: the bare ftrace floor, an empty ftrace_ops callback on
+# kvm_pgtable_stage2_map registered as the module registers its hooks (probecost mode 4).
+b_floor_start() { insmod /s2/probecost.ko mode=4; }
+b_floor_stop() { rmmod probecost; }
+
+# b_kf_works: a BPF trampoline can attach to kvm_pgtable_stage2_map (fexit needs
+# DYNAMIC_FTRACE_WITH_DIRECT_CALLS on arm64: not on 6.1); else prints why not.
+b_kf_works() {
+	bpftrace -e 'fexit:kvm_pgtable_stage2_map { @n = count(); } BEGIN { exit(); }' \
+		>"$S2_TMP/kf.probe" 2>&1 && return 0
+	grep -m1 -i 'error' "$S2_TMP/kf.probe" || tail -n1 "$S2_TMP/kf.probe"
+	return 1
+}
+
+# b_mod_work_ns: with workqueue_execute_start/end traced (b_wq_trace_on), the time the
+# module's work items ran (sum of their durations, in ns of the trace clock).
+b_wq_trace_on() {
+	_T=/sys/kernel/tracing
+	echo 0 >$_T/tracing_on
+	echo >$_T/trace
+	echo 1 >$_T/events/workqueue/workqueue_execute_start/enable
+	echo 1 >$_T/events/workqueue/workqueue_execute_end/enable
+	echo 1 >$_T/tracing_on
+}
+b_mod_work_ns() {
+	_T=/sys/kernel/tracing
+	echo 0 >$_T/events/workqueue/workqueue_execute_start/enable
+	echo 0 >$_T/events/workqueue/workqueue_execute_end/enable
+	awk '/workqueue_execute_(start|end):.*\[kvm_s2stat\]/ {
+		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) t = substr($i, 1, length($i) - 1)
+		w = $0; sub(/.*work struct /, "", w); sub(/:.*/, "", w)
+		if ($0 ~ /execute_start/) s[w] = t
+		else if (w in s) { n += (t - s[w]) * 1e9; delete s[w] } }
+		END { printf "%.0f\n", n }' $_T/trace
+	echo >$_T/trace
+}

@@ -38,8 +38,8 @@ static void usage(const char *why)
 {
 	if (why)
 		fprintf(stderr, "s2vmm: %s\n", why);
-	fputs("usage: s2vmm [--vms N] [--vcpus N] [--ram-nothp] [--dev-blocks] [--eager-split SIZE]\n"
-	      "             SLOT...\n"
+	fputs("usage: s2vmm [--vms N] [--vcpus N] [--ram-nothp] [--ram-mergeable] [--dev-blocks]\n"
+	      "             [--eager-split SIZE] SLOT...\n"
 	      "  SLOT: ram:GPA:SIZE | vfio:GPA:DDDD:BB:DD.F:BAR[:SIZE] | res:GPA:PATH[:SIZE]\n"
 	      "        | alias:GPA:SLOT | huge:GPA:SIZE\n", stderr);
 	exit(2);
@@ -89,6 +89,8 @@ static void parse_args(int argc, char **argv)
 			g.nvcpus = count_arg(a, i + 1 < argc ? argv[++i] : NULL, max_vcpus);
 		else if (!strcmp(a, "--ram-nothp"))
 			g.nothp = true;
+		else if (!strcmp(a, "--ram-mergeable"))
+			g.mergeable = true;
 		else if (!strcmp(a, "--dev-blocks"))
 			g.dev_blocks = true;
 		else if (!strcmp(a, "--eager-split")) {
@@ -217,7 +219,7 @@ static int for_vms(struct cmd *c, int (*fn)(struct cmd *, unsigned int))
 struct touch_args {
 	struct pagelist pl;
 	bool write;
-	int vcpu;		/* -1: all */
+	int vcpu;		/* a vCPU, TOUCH_ALL or TOUCH_SPLIT */
 	uint64_t touched, ns;
 };
 
@@ -239,7 +241,7 @@ static int parse_touch(struct cmd *c, struct touch_args *ta)
 	uint64_t v;
 
 	if (c->argc < 3)
-		return fail("usage: touch SLOT PAGES [r|w] [vcpu=K|vcpus=all]");
+		return fail("usage: touch SLOT PAGES [r|w] [vcpu=K|vcpus=all|vcpus=split]");
 	if (get_slot(c->argv[1], &c->slot))
 		return -1;
 	for (int i = 3; i < c->argc; i++) {
@@ -248,7 +250,9 @@ static int parse_touch(struct cmd *c, struct touch_args *ta)
 		if (!strcmp(a, "r") || !strcmp(a, "w"))
 			ta->write = a[0] == 'w';
 		else if (!strcmp(a, "vcpus=all"))
-			ta->vcpu = -1;
+			ta->vcpu = TOUCH_ALL;
+		else if (!strcmp(a, "vcpus=split"))
+			ta->vcpu = TOUCH_SPLIT;
 		else if (!strncmp(a, "vcpu=", 5) && !parse_u64(a + 5, &v) && v < g.nvcpus)
 			ta->vcpu = (int)v;
 		else
@@ -705,6 +709,24 @@ static int dispatch(struct cmd *c)
 	return fail("unknown command '%s'", c->argv[0]);
 }
 
+/* [@N] time COMMAND...: COMMAND, its answer followed by " ns=T" (T: the command's wall time). */
+static int timed_dispatch(struct cmd *c)
+{
+	uint64_t t0;
+	int rc;
+
+	if (strcmp(c->argv[0], "time"))
+		return dispatch(c);
+	if (c->argc < 2)
+		return fail("usage: [@N] time COMMAND...");
+	memmove(c->argv, c->argv + 1, (size_t)--c->argc * sizeof(c->argv[0]));
+	t0 = now_ns();
+	rc = dispatch(c);
+	if (!rc)
+		outf(c, " ns=%llu", (unsigned long long)(now_ns() - t0));
+	return rc;
+}
+
 static void answer(int rc, const struct cmd *c)
 {
 	if (rc)
@@ -742,7 +764,7 @@ int main(int argc, char **argv)
 		if (!rc && !c.argc)
 			continue;
 		if (!rc)
-			rc = dispatch(&c);
+			rc = timed_dispatch(&c);
 		answer(rc, &c);
 		if (!rc && !strcmp(c.argv[0], "quit"))
 			break;

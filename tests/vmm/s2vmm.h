@@ -66,6 +66,7 @@ struct ctx {
 	unsigned int ipa_bits;	/* IPA size of every VM */
 	unsigned long vm_type;	/* KVM_CREATE_VM argument */
 	bool nothp;
+	bool mergeable;		/* MADV_MERGEABLE on RAM slots (KSM) */
 	bool dev_blocks;	/* device mappings block-aligned: KVM may map them with blocks */
 	uint64_t eager_split;	/* KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE for every VM (0: off) */
 	unsigned int nvcpus;
@@ -102,6 +103,8 @@ int vm_create(struct vm *vm);
 void vm_destroy(struct vm *vm);
 int vm_set_slot(struct vm *vm, unsigned int id, uint64_t gpa, bool present);
 int vm_dirty_log(struct vm *vm, unsigned int id, uint64_t *dirty);
+#define TOUCH_ALL	-1	/* vm_touch's vcpu: every vCPU runs the whole list */
+#define TOUCH_SPLIT	-2	/* every vCPU runs its own share of the list */
 int vm_touch(struct vm *vm, unsigned int slot, const struct pagelist *pl, bool write,
 	     int vcpu, uint64_t *ns);
 

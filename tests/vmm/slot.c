@@ -262,6 +262,14 @@ static int map_ram(struct slot *s)
 	if (madvise(s->hva, s->size, g.nothp ? MADV_NOHUGEPAGE : MADV_HUGEPAGE) &&
 	    errno != EINVAL)
 		return fail_errno("madvise");
+	if (g.mergeable && madvise(s->hva, s->size, MADV_MERGEABLE))
+		return fail_errno("madvise MADV_MERGEABLE (no KSM in this kernel?)");
+	/*
+	 * Mergeable RAM is populated with zero-filled pages of its own: a guest's read fault
+	 * would otherwise map the host's shared zero page, which KSM has no reason to merge.
+	 */
+	for (uint64_t off = 0; g.mergeable && off < s->size; off += g.ps)
+		((volatile char *)s->hva)[off] = 0;
 	return 0;
 }
 

@@ -409,27 +409,58 @@ static int record_writes(const struct vm *vm, unsigned int id, const struct page
  * On error g_err ends with "(done=N)", N being the accesses done in list order (the
  * smallest over the vCPUs).
  */
+/* Share @i of @n of the list @pl: each range cut into @n consecutive parts, part @i of each. */
+static int split_list(const struct pagelist *pl, unsigned int i, unsigned int n,
+		      struct pagelist *out)
+{
+	out->r = calloc(pl->n ? pl->n : 1, sizeof(*out->r));
+	out->n = 0;
+	out->total = 0;
+	if (!out->r)
+		return fail_errno("calloc");
+	for (size_t k = 0; k < pl->n; k++) {
+		const struct range *r = &pl->r[k];
+		uint64_t a = r->count * i / n, b = r->count * (i + 1) / n;
+
+		if (a == b)
+			continue;
+		out->r[out->n++] = (struct range){ .first = r->first + a * r->step,
+						   .step = r->step, .count = b - a };
+		out->total += b - a;
+	}
+	return 0;
+}
+
 int vm_touch(struct vm *vm, unsigned int id, const struct pagelist *pl, bool write,
 	     int vcpu, uint64_t *ns)
 {
 	unsigned int n = vcpu < 0 ? vm->nvcpus : 1, first = vcpu < 0 ? 0 : (unsigned int)vcpu;
 	uint64_t db = 0, t0 = UINT64_MAX, t1 = 0, done = UINT64_MAX, maxdone = 0;
 	const struct job *bad = NULL;
+	struct pagelist *shares = NULL;
 	struct job *jobs;
-	int rc;
+	int rc = 0;
 
 	if (pick_doorbell(vm, &db))
 		return -1;
 	jobs = calloc(n, sizeof(*jobs));
-	if (!jobs)
+	if (vcpu == TOUCH_SPLIT)
+		shares = calloc(n, sizeof(*shares));
+	if (!jobs || (vcpu == TOUCH_SPLIT && !shares)) {
+		free(jobs);
 		return fail_errno("calloc");
-	for (unsigned int i = 0; i < n; i++) {
+	}
+	for (unsigned int i = 0; i < n && !rc; i++) {
 		struct vcpu *v = &vm->vcpus[first + i];
 
-		jobs[i] = (struct job){ .vm = vm, .vcpu = v, .base = vm->gpa[id], .pl = pl,
-					.write = write, .doorbell = db + v->idx * DOORBELL_STRIDE };
+		if (shares)
+			rc = split_list(pl, i, n, &shares[i]);
+		jobs[i] = (struct job){ .vm = vm, .vcpu = v, .base = vm->gpa[id],
+					.pl = shares ? &shares[i] : pl, .write = write,
+					.doorbell = db + v->idx * DOORBELL_STRIDE };
 	}
-	rc = run_jobs(jobs, n);
+	if (!rc)
+		rc = run_jobs(jobs, n);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct job *j = &jobs[i];
 
@@ -444,9 +475,15 @@ int vm_touch(struct vm *vm, unsigned int id, const struct pagelist *pl, bool wri
 		rc = fail("%s (done=%llu)", bad->err, (unsigned long long)done);
 	else if (rc)
 		rc = fail("%s (done=%llu)", g_err, (unsigned long long)done);
+	/* A split list is recorded once every share completed. */
+	if (shares)
+		maxdone = rc ? 0 : pl->total;
 	if (write && maxdone && record_writes(vm, id, pl, maxdone))
 		rc = -1;
 	*ns = t1 > t0 ? t1 - t0 : 0;
+	for (unsigned int i = 0; shares && i < n; i++)
+		pagelist_free(&shares[i]);
+	free(shares);
 	free(jobs);
 	return rc;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * probecost.ko: what merely hooking kvm_pgtable_stage2_map costs, without kvm_s2stat's own
- * work.  An experiment behind docs/performance.md ("Where P1's overhead goes"), not part of
- * `make bench` and not built by the project's Makefiles.  One hook per load, by `mode`:
+ * work.  `make bench` builds it for every benchmark kernel (scripts/build-module.sh LINE
+ * tests/bench/probecost) and times mode 4, the bare ftrace floor (tests/bench/10-fault.sh,
+ * docs/performance.md); the other modes are the experiments behind "Where P1's overhead
+ * goes".  One hook per load, by `mode`:
  *   0  kprobe, empty pre_handler
  *   1  kretprobe whose entry_handler returns 1 (no return probe armed): what kvm_s2stat does
  *      for a RAM map
@@ -10,16 +12,16 @@
  *      does for a device map
  *   3  ftrace_ops callback (DYNAMIC_FTRACE_WITH_ARGS) reading the arguments and calling
  *      pfn_is_map_memory() on the PA, as a RAM filter would
- * Build against a testbed kernel's headers, e.g. for 6.12:
- *   make -C build/cache/kernels/6.12/build M=$PWD ARCH=arm64 \
- *        CROSS_COMPILE=aarch64-linux-gnu- CONFIG_DEBUG_INFO_BTF_MODULES= modules
- * with a Kbuild of `obj-m := probecost.o`; in the guest, time `touch SLOT all` of a VFIO BAR
- * slot and a --ram-nothp RAM slot (delete/readd before each) with no hook and with each mode.
+ *   4  the floor: an empty ftrace_ops callback, registered as kvm_s2stat registers its hooks
+ *      (FTRACE_OPS_FL_PERMANENT, no FTRACE_OPS_FL_RECURSION: ftrace adds its recursion guard)
+ *   5  the same with FTRACE_OPS_FL_RECURSION (the callback is called without that guard)
+ * Every mode counts nothing but mode 0-3's hits (printed at unload).
  */
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/version.h>
 
 static int mode;
 module_param(mode, int, 0444);
@@ -55,7 +57,11 @@ static struct kretprobe krp = {
 static void notrace ft_cb(unsigned long ip, unsigned long pip, struct ftrace_ops *op,
 			  struct ftrace_regs *fregs)
 {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 	unsigned long phys = ftrace_regs_get_argument(fregs, 3);
+#else
+	unsigned long phys = ftrace_get_regs(fregs)->regs[3];	/* 6.1 arm64: WITH_REGS */
+#endif
 
 	atomic64_inc(&hits);
 	if (!pfn_is_map_memory(PHYS_PFN(phys)))
@@ -63,6 +69,19 @@ static void notrace ft_cb(unsigned long ip, unsigned long pip, struct ftrace_ops
 }
 
 static struct ftrace_ops fops = { .func = ft_cb, .flags = FTRACE_OPS_FL_RECURSION };
+
+static void notrace ft_empty(unsigned long ip, unsigned long pip, struct ftrace_ops *op,
+			     struct ftrace_regs *fregs)
+{
+}
+
+static struct ftrace_ops fops_floor = { .func = ft_empty, .flags = FTRACE_OPS_FL_PERMANENT };
+static struct ftrace_ops fops_floor_rec = { .func = ft_empty, .flags = FTRACE_OPS_FL_RECURSION };
+
+static struct ftrace_ops *ft_ops(void)
+{
+	return mode == 3 ? &fops : mode == 4 ? &fops_floor : &fops_floor_rec;
+}
 
 static int __init pc_init(void)
 {
@@ -76,8 +95,10 @@ static int __init pc_init(void)
 	case 2:
 		return register_kretprobe(&krp);
 	case 3:
-		ret = ftrace_set_filter(&fops, (unsigned char *)sym, sizeof(sym) - 1, 0);
-		return ret ? ret : register_ftrace_function(&fops);
+	case 4:
+	case 5:
+		ret = ftrace_set_filter(ft_ops(), (unsigned char *)sym, sizeof(sym) - 1, 0);
+		return ret ? ret : register_ftrace_function(ft_ops());
 	}
 	return -EINVAL;
 }
@@ -93,7 +114,10 @@ static void __exit pc_exit(void)
 		unregister_kretprobe(&krp);
 		break;
 	case 3:
-		unregister_ftrace_function(&fops);
+	case 4:
+	case 5:
+		unregister_ftrace_function(ft_ops());
+		ftrace_free_filter(ft_ops());
 		break;
 	}
 	pr_info("probecost: mode %d hits %lld returns/device %lld\n", mode,
