@@ -135,9 +135,11 @@ kc=.config.s2new
 	KCONFIG_CONFIG=$kc kmake -s olddefconfig
 } >>"$dir/build.log" 2>&1 || { tail -n 30 "$dir/build.log" >&2; die "line $LINE: configuration failed (log: $dir/build.log)"; }
 if cmp -s "$dir/obj/$kc" "$dir/obj/.config"; then rm -f "$dir/obj/$kc"; else mv "$dir/obj/$kc" "$dir/obj/.config"; fi
+# A symbol set by several fragments: the last one's value counts (as in merge_config.sh).
 bad=$(for c in "${frags[@]}"; do
 	sed -nE 's/^(CONFIG_[A-Za-z0-9_]+=.*)$/\1/p; s/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1 unset/p' "$c"
-done | while read -r want unset; do
+done | awk '{ s = $1; sub(/=.*/, "", s); if (!(s in v)) o[++n] = s; v[s] = $0 }
+	END { for (i = 1; i <= n; i++) print v[o[i]] }' | while read -r want unset; do
 	sym=${want%%=*}
 	have=$(grep -E "^$sym=" "$dir/obj/.config" || true)
 	if [ -n "$unset" ]; then
