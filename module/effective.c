@@ -20,9 +20,9 @@
  *
  * Bounds: at most effective_budget descriptors per read (module parameter): the user roots
  * share half of it, the kernel's root has the rest; within a table, each valid entry is
- * guaranteed half of an equal share and may use what the entries after it do not need, so
- * that a huge linear map cannot starve the vmalloc area where ioremap()s live, nor is a
- * linear map that fits cut; a cut walk says "partial".  No KVM
+ * guaranteed half of an equal share and may use all but the shares guaranteed to the
+ * entries after it, so that a huge linear map cannot starve the vmalloc area where
+ * ioremap()s live, nor is a linear map cut at an equal share; a cut walk says "partial".  No KVM
  * lock is held while walking (the tracked state is read under vm->lock per lookup, guest
  * memory through page references), memslots only under SRCU while copied.  At most
  * S2_EFF_MAX_ROWS rows; the report's buffer has a fixed size.
@@ -351,7 +351,7 @@ static void leaf(struct s2_eff *e, struct s2_eroot *rt, u64 va, u64 desc, int le
  * shared between its valid entries: each subtree is guaranteed half of an equal part
  * (floor), and may use what is left beyond the floors of the subtrees after it.  A huge
  * linear map therefore cannot starve the vmalloc area where ioremap()s live, and a linear
- * map that fits in the budget is not cut because it comes first.
+ * map is not held to an equal share because it comes first.
  */
 static u64 walk(struct s2_eff *e, struct s2_eroot *rt, u64 tpa, int level, u64 va, u64 n,
 		u64 budget)

@@ -142,6 +142,26 @@ check_effective() {
 	fi
 	head -n 12 "$S2_TMP/out" | sed 's/^/# /'
 
+	# A walk cut by the budget says so, and what it did find agrees with the whole walk.
+	bp=/sys/module/kvm_s2stat/parameters/effective_budget
+	b0=$(cat $bp)
+	echo $(($(eff_key "$f" descriptors) / 4)) >$bp
+	eff_read "$vmA" "$S2_TMP/effective.cut"
+	echo "$b0" >$bp
+	c=$S2_TMP/effective.cut
+	t_diag "budget $(eff_key "$c" budget): $(grep -E '^(result|kernel_half|descriptors|rows) ' "$c" | tr '\n' ' ')"
+	t_eq eff-cut-partial "$(eff_key "$c" result)/$(eff_key "$c" kernel_half)" partial/partial
+	t_eq eff-cut-within "$(awk '$1 == "budget" { b = $2 } $1 == "descriptors" { d = $2 }
+		END { print (d <= b) }' "$c")" 1
+	t_eq eff-cut-rows-agree "$(awk 'FNR == 1 { n++ } ($1 == "kernel" || $1 == "user") && $3 ~ /^0x/ {
+		va0 = $3 + 0; va1 = $4 + 0	# busybox awk reads hex (strtod)
+		if (n == 1) { k++; lo[k] = va0; hi[k] = va1; h[k] = $1; t[k] = $7 " " $12; next }
+		ok = 0
+		for (i = 1; i <= k; i++)
+			if (h[i] == $1 && lo[i] <= va0 && va1 <= hi[i] && t[i] == $7 " " $12) ok = 1
+		if (!ok) bad++
+	} END { print bad + 0 }' "$f" "$c")" 0
+
 	f=$S2_TMP/effective.B
 	eff_read "$vmB" "$f"
 	t_diag "effective of B: $(grep -E '^(result|kernel_half|user_half|rows) ' "$f" | tr '\n' ' ')"
