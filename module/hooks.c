@@ -49,6 +49,7 @@ static bool s2_hook_on[S2_NHOOKS];
 static unsigned long s2_map_addr;	/* the hot one, checked first */
 
 static DEFINE_PER_CPU(u64, s2_map_count);
+static DEFINE_PER_CPU(u64, s2_map_device_count);	/* no shared cache line per fault */
 static DEFINE_PER_CPU(u64, s2_unmap_count);
 static DEFINE_PER_CPU(struct kvm *, s2_last_kvm);	/* compared only, never dereferenced */
 
@@ -65,6 +66,11 @@ static u64 sum_percpu(u64 __percpu *v)
 u64 s2_hooks_map_count(void)
 {
 	return sum_percpu(&s2_map_count);
+}
+
+u64 s2_hooks_map_device_count(void)
+{
+	return sum_percpu(&s2_map_device_count);
 }
 
 u64 s2_hooks_unmap_count(void)
@@ -156,7 +162,7 @@ static void on_map(struct ftrace_regs *fregs)
 	vm = vm_for(kvm);
 	if (!vm)
 		return;
-	atomic64_inc(&s2_stats.map_device);
+	this_cpu_inc(s2_map_device_count);
 	walk_range(&ipa, &size);
 	if (s2_vm_note_map(vm, ipa, phys, size, s2_prot_attr(prot, &s2_prot)))
 		s2_lc_kick(vm);
@@ -330,7 +336,7 @@ static void pkvm_map_ret(struct s2_ret_args *a, int ret)
 		trace_s2_map_failed(a->vm, a->ipa, a->phys, a->size, p.attr, ret);
 		return;
 	}
-	atomic64_inc(&s2_stats.map_device);
+	this_cpu_inc(s2_map_device_count);
 	p.perm = s2_prot_perm(a->prot, &s2_prot);
 	p.level = s2_rt_map_level(&a->vm->mapped, a->ipa, a->phys, a->size);
 	p.memattr = s2_attr_memattr(p.attr, s2_fwb);

@@ -35,7 +35,6 @@
 
 /* Module-wide counters (the stats file). */
 struct s2_stats {
-	atomic64_t map_device;		/* device-memory maps seen */
 	atomic64_t map_failed;		/* device maps that left no leaf */
 	atomic64_t unmap, perm, destroy, split;
 	atomic64_t drops, resyncs, settles;
