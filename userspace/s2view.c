@@ -447,8 +447,8 @@ static void map_row(struct s2_row *row, const struct s2_vm *vm, const struct s2_
 	s2_cell(row, MC_REASON, "%s", m->reason ? s2_reason_name(m->reason) : none);
 }
 
-/* "VM 1000-10 pid 1000 qemu-system-aar, domain db01, uuid ...: 2 ranges (INEXACT)" */
-static void map_title(FILE *f, const struct s2_vm *vm, bool first)
+/* A per-VM title's start: "VM 1000-10 pid 1000 qemu-system-aar, domain db01" */
+static void vm_title(FILE *f, const struct s2_vm *vm, bool first)
 {
 	char comm[S2_CELL], dom[S2_CELL];
 
@@ -458,24 +458,34 @@ static void map_title(FILE *f, const struct s2_vm *vm, bool first)
 		s2_text_safe(dom, sizeof(dom), vm->id.domain);
 		fprintf(f, ", domain %s", dom);
 	}
-	if (vm->id.has_uuid)
-		fprintf(f, ", uuid %s", vm->id.uuid);
-	fprintf(f, ": %zu range%s%s\n", vm->maps.n, vm->maps.n == 1 ? "" : "s",
-		vm->st.exact ? "" : " (INEXACT)");
 }
 
-void s2_print_mappings(FILE *f, const struct s2_report *r, const struct s2_viewopt *o)
+/*
+ * A view of one table per VM (mappings, effective): a title line per VM, then its rows,
+ * the columns measured over every VM so that they line up from one VM to the next; CSV is
+ * one table without titles.
+ */
+struct vm_tables {
+	const struct s2_col *cols;
+	unsigned int ncols;
+	size_t (*nrows)(const struct s2_vm *vm);
+	void (*row)(struct s2_row *row, const struct s2_vm *vm, size_t j,
+		    const struct s2_viewopt *o);
+	void (*title)(FILE *f, const struct s2_vm *vm, bool first);
+};
+
+static void print_vm_tables(FILE *f, const struct s2_report *r, const struct s2_viewopt *o,
+			    const struct vm_tables *v)
 {
 	const struct s2_snapshot *s = r->s;
 	struct s2_table t;
 	struct s2_row row;
 	size_t i, j;
 
-	/* one measure over every VM: the columns line up from one VM to the next */
-	s2_table_init(&t, map_cols, MC_NR, &o->tab);
+	s2_table_init(&t, v->cols, v->ncols, &o->tab);
 	for (i = 0; i < s->n; i++) {
-		for (j = 0; s->vms[i].has_maps && j < s->vms[i].maps.n; j++) {
-			map_row(&row, &s->vms[i], &s->vms[i].maps.v[j], o);
+		for (j = 0; j < v->nrows(&s->vms[i]); j++) {
+			v->row(&row, &s->vms[i], j, o);
 			s2_table_measure(&t, &row);
 		}
 	}
@@ -485,17 +495,47 @@ void s2_print_mappings(FILE *f, const struct s2_report *r, const struct s2_viewo
 		const struct s2_vm *vm = &s->vms[i];
 
 		if (!o->tab.csv) {
-			map_title(f, vm, i == 0);
-			if (vm->maps.n)
+			v->title(f, vm, i == 0);
+			if (v->nrows(vm))
 				s2_table_header(f, &t, NULL, 0);
 		}
-		for (j = 0; vm->has_maps && j < vm->maps.n; j++) {
-			map_row(&row, vm, &vm->maps.v[j], o);
+		for (j = 0; j < v->nrows(vm); j++) {
+			v->row(&row, vm, j, o);
 			s2_table_row(f, &t, &row);
 		}
 	}
 	if (!s->n && !o->tab.csv && o->tab.header)
 		fprintf(f, "no VMs\n");
+}
+
+/* "VM 1000-10 pid 1000 qemu-system-aar, domain db01, uuid ...: 2 ranges (INEXACT)" */
+static void map_title(FILE *f, const struct s2_vm *vm, bool first)
+{
+	vm_title(f, vm, first);
+	if (vm->id.has_uuid)
+		fprintf(f, ", uuid %s", vm->id.uuid);
+	fprintf(f, ": %zu range%s%s\n", vm->maps.n, vm->maps.n == 1 ? "" : "s",
+		vm->st.exact ? "" : " (INEXACT)");
+}
+
+static size_t map_nrows(const struct s2_vm *vm)
+{
+	return vm->has_maps ? vm->maps.n : 0;
+}
+
+static void map_row_j(struct s2_row *row, const struct s2_vm *vm, size_t j,
+		      const struct s2_viewopt *o)
+{
+	map_row(row, vm, &vm->maps.v[j], o);
+}
+
+void s2_print_mappings(FILE *f, const struct s2_report *r, const struct s2_viewopt *o)
+{
+	static const struct vm_tables v = {
+		map_cols, MC_NR, map_nrows, map_row_j, map_title,
+	};
+
+	print_vm_tables(f, r, o, &v);
 }
 
 /* ---- --expect ---- */
@@ -644,14 +684,8 @@ static void eff_row_cells(struct s2_row *row, const struct s2_vm *vm, const stru
 static void eff_title(FILE *f, const struct s2_vm *vm, bool first)
 {
 	const struct s2_effective *e = &vm->eff;
-	char comm[S2_CELL], dom[S2_CELL];
 
-	s2_text_safe(comm, sizeof(comm), vm->has_comm ? vm->comm : "?");
-	fprintf(f, "%sVM %s pid %" PRIu32 " %s", first ? "" : "\n", vm->st.vm, vm->st.pid, comm);
-	if (vm->id.has_domain) {
-		s2_text_safe(dom, sizeof(dom), vm->id.domain);
-		fprintf(f, ", domain %s", dom);
-	}
+	vm_title(f, vm, first);
 	if (vm->eff_missing) {
 		fprintf(f, ": no effective file (the kvm_s2stat module is older than this "
 			"kvm-s2stat)\n");
@@ -671,37 +705,24 @@ static void eff_title(FILE *f, const struct s2_vm *vm, bool first)
 		e->val[S2_EKEY_USER_ROOT_AGE_MS], e->n, e->n == 1 ? "" : "s");
 }
 
+static size_t eff_nrows(const struct s2_vm *vm)
+{
+	return vm->has_eff ? vm->eff.n : 0;
+}
+
+static void eff_row_j(struct s2_row *row, const struct s2_vm *vm, size_t j,
+		      const struct s2_viewopt *o)
+{
+	eff_row_cells(row, vm, &vm->eff.v[j], o);
+}
+
 void s2_print_effective(FILE *f, const struct s2_report *r, const struct s2_viewopt *o)
 {
-	const struct s2_snapshot *s = r->s;
-	struct s2_table t;
-	struct s2_row row;
-	size_t i, j;
+	static const struct vm_tables v = {
+		eff_cols, GC_NR, eff_nrows, eff_row_j, eff_title,
+	};
 
-	s2_table_init(&t, eff_cols, GC_NR, &o->tab);
-	for (i = 0; i < s->n; i++) {
-		for (j = 0; s->vms[i].has_eff && j < s->vms[i].eff.n; j++) {
-			eff_row_cells(&row, &s->vms[i], &s->vms[i].eff.v[j], o);
-			s2_table_measure(&t, &row);
-		}
-	}
-	if (o->tab.csv)
-		s2_table_header(f, &t, NULL, 0);
-	for (i = 0; i < s->n; i++) {
-		const struct s2_vm *vm = &s->vms[i];
-
-		if (!o->tab.csv) {
-			eff_title(f, vm, i == 0);
-			if (vm->has_eff && vm->eff.n)
-				s2_table_header(f, &t, NULL, 0);
-		}
-		for (j = 0; vm->has_eff && j < vm->eff.n; j++) {
-			eff_row_cells(&row, vm, &vm->eff.v[j], o);
-			s2_table_row(f, &t, &row);
-		}
-	}
-	if (!s->n && !o->tab.csv && o->tab.header)
-		fprintf(f, "no VMs\n");
+	print_vm_tables(f, r, o, &v);
 }
 
 /* ---- --expect wc ---- */
