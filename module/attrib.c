@@ -169,10 +169,12 @@ static void s2_pci_rebuild(struct pci_dev *gone, struct pci_dev *unbound)
 }
 
 /* s2_attrib_lookup() - the BAR holding @pa (any context, lockless). */
-void s2_attrib_lookup(u64 pa, struct s2_src *src)
+/* The BAR holding @pa into @src; returns its end, or 0 when no BAR holds @pa. */
+static u64 bar_lookup(u64 pa, struct s2_src *src)
 {
 	const struct s2_bar_table *t;
 	unsigned int lo = 0, hi;
+	u64 end = 0;
 
 	*src = (struct s2_src){ .bdf = S2_NO_BDF, .bar = S2_NO_BAR,
 				.class = S2_CLASS_OTHER_IDX };
@@ -194,10 +196,17 @@ void s2_attrib_lookup(u64 pa, struct s2_src *src)
 			src->drv = b->drv;
 			src->class = b->vfio ? S2_CLASS_VFIO_IDX : S2_CLASS_OTHER_IDX;
 			src->via = S2_VIA_PA;
+			end = b->end;
 			break;
 		}
 	}
 	rcu_read_unlock();
+	return end;
+}
+
+void s2_attrib_lookup(u64 pa, struct s2_src *src)
+{
+	bar_lookup(pa, src);
 }
 
 /* ---- attribution from the mapping ---- */
@@ -325,6 +334,7 @@ void s2_attrib_begin(struct kvm *kvm, u64 lo, u64 hi, struct s2_attrib_ctx *ctx)
 
 	ctx->srcu_idx = srcu_read_lock(&kvm->srcu);
 	ctx->mm = NULL;
+	ctx->memo_pa_end = 0;
 	if (mm && mmget_not_zero(mm)) {
 		mmap_read_lock(mm);
 		ctx->mm = mm;
@@ -349,29 +359,33 @@ void s2_attrib_end(struct kvm *kvm, struct s2_attrib_ctx *ctx)
 	srcu_read_unlock(&kvm->srcu, ctx->srcu_idx);
 }
 
-/**
- * s2_attrib_leaf() - where the device leaf at @ipa/@pa comes from.
- * @ctx: the chunk's context (its windows may be empty).
- * @ipa: the leaf's IPA.
- * @pa: its output address.
- * @src: receives the source.
- *
- * A leaf in a VFIO window is that device's region; in another known VMA it is "other" memory
- * (its BDF and BAR still named by address when a BAR holds it); without a window, by address.
+/*
+ * Where the device leaf at @ipa/@pa comes from (@ctx's windows may be empty).  A leaf in a
+ * VFIO window is that device's region; in another known VMA it is "other" memory (its BDF
+ * and BAR still named by address when a BAR holds it); without a window, by address.  The
+ * answer holds below *@ipa_end (the window's end, or the next window's start) and *@pa_end
+ * (the end of the BAR holding @pa; 0 when none does).
  */
-void s2_attrib_leaf(const struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, struct s2_src *src)
+static void attrib_leaf(const struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, struct s2_src *src,
+			u64 *ipa_end, u64 *pa_end)
 {
 	const struct s2_wins *ws = &ctx->wins;
 	unsigned int i;
 
+	*ipa_end = U64_MAX;
 	for (i = 0; i < ws->n; i++) {
 		const struct s2_win *w = &ws->w[i];
 		struct s2_src bar;
 
-		if (ipa < w->start || ipa >= w->end)
+		if (ipa >= w->end)
 			continue;
+		if (ipa < w->start) {
+			*ipa_end = w->start;	/* the windows are in IPA order */
+			break;
+		}
 		*src = w->src;
-		s2_attrib_lookup(pa, &bar);
+		*ipa_end = w->end;
+		*pa_end = bar_lookup(pa, &bar);
 		/*
 		 * A VFIO window names its device; the BAR is the PCI resource holding @pa when
 		 * that device has one (before 6.10 vfio-pci rewrites vm_pgoff to the PFN, so
@@ -385,7 +399,46 @@ void s2_attrib_leaf(const struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, struct s2_
 		}
 		return;
 	}
-	s2_attrib_lookup(pa, src);
+	*pa_end = bar_lookup(pa, src);
+}
+
+/**
+ * s2_attrib_classify() - is the leaf at @ipa/@pa device memory, and where does it come from?
+ * @ctx: the chunk's context.
+ * @ipa: the leaf's IPA.
+ * @pa: its output address.
+ * @size: its size.
+ * @src: receives the source of a device leaf.
+ *
+ * Returns false for system RAM (not tracked).  The answer holds for the leaves that follow
+ * contiguously in IPA and PA within the same window and the same BAR (a BAR is never RAM),
+ * so it is remembered: the leaves of a run after the first cost a few compares instead of
+ * a RAM lookup, a window search and a BAR search each.
+ */
+bool s2_attrib_classify(struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, u64 size,
+			struct s2_src *src)
+{
+	u64 ipa_end, pa_end = 0;
+
+	if (ctx->memo_ipa == ipa && ctx->memo_pa == pa && ipa + size <= ctx->memo_ipa_end &&
+	    pa + size <= ctx->memo_pa_end && ipa + size > ipa && pa + size > pa) {
+		*src = ctx->memo_src;
+		ctx->memo_ipa += size;
+		ctx->memo_pa += size;
+		return true;
+	}
+	ctx->memo_pa_end = 0;
+	if (pfn_is_map_memory(PHYS_PFN(pa)))
+		return false;
+	attrib_leaf(ctx, ipa, pa, src, &ipa_end, &pa_end);
+	if (pa_end) {
+		ctx->memo_src = *src;
+		ctx->memo_ipa = ipa + size;
+		ctx->memo_pa = pa + size;
+		ctx->memo_ipa_end = ipa_end;
+		ctx->memo_pa_end = pa_end;
+	}
+	return true;
 }
 
 /* What the host allows for cacheable PFNMAP memory (Linux 6.17+: FWB and DIC). */

@@ -32,13 +32,17 @@ struct s2_attrib_ctx {
 	int srcu_idx;
 	struct mm_struct *mm;	/* the VMM's, mmap lock held for read; NULL once it is gone */
 	struct s2_wins wins;
+	/* s2_attrib_classify(): the next leaf at memo_ipa/memo_pa, below both ends, is memo_src */
+	u64 memo_ipa, memo_pa, memo_ipa_end, memo_pa_end;
+	struct s2_src memo_src;
 };
 
 void s2_attrib_lookup(u64 pa, struct s2_src *src);
 void s2_attrib_begin(struct kvm *kvm, u64 lo, u64 hi, struct s2_attrib_ctx *ctx);
 u64 s2_attrib_limit(const struct s2_attrib_ctx *ctx, u64 lo, u64 hi);
 void s2_attrib_end(struct kvm *kvm, struct s2_attrib_ctx *ctx);
-void s2_attrib_leaf(const struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, struct s2_src *src);
+bool s2_attrib_classify(struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, u64 size,
+			struct s2_src *src);
 unsigned int s2_attrib_reason(u8 attr, const struct s2_src *src);
 const char *s2_attrib_via(u8 via);
 const char *s2_attrib_cacheable_pfnmap(void);

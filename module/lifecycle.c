@@ -51,10 +51,9 @@ static bool collect(struct s2_leaf_walk *w, u64 ipa, u64 desc, s8 level)
 	u64 pa, size;
 
 	s2_leaf_decode(desc, level, &pa, &p);
-	if (s2_leaf_is_ram(pa))
-		return false;
-	s2_attrib_leaf(&c->attr, ipa, pa, &p.src);
 	size = 1ULL << s2_level_shift(level, PAGE_SHIFT);
+	if (!s2_attrib_classify(&c->attr, ipa, pa, size, &p.src))
+		return false;
 	if (last && s2_range_end(last) == ipa && last->pa + last->size == pa &&
 	    s2_props_eq(&last->p, &p)) {
 		last->size += size;
