@@ -416,9 +416,11 @@ static const struct s2_col map_cols[MC_NR] = {
 	[MC_REASON] = { "REASON", "reason", S2_SHOW_ALL, false, false, 0, 0 },
 };
 
-static void map_row(struct s2_row *row, const struct s2_vm *vm, const struct s2_map *m,
+/* Row @j of @vm's mappings. */
+static void map_row(struct s2_row *row, const struct s2_vm *vm, size_t j,
 		    const struct s2_viewopt *o)
 {
+	const struct s2_map *m = &vm->maps.v[j];
 	const char *none = o->tab.csv ? "" : "-";
 	char b[16], p[4];
 
@@ -523,16 +525,10 @@ static size_t map_nrows(const struct s2_vm *vm)
 	return vm->has_maps ? vm->maps.n : 0;
 }
 
-static void map_row_j(struct s2_row *row, const struct s2_vm *vm, size_t j,
-		      const struct s2_viewopt *o)
-{
-	map_row(row, vm, &vm->maps.v[j], o);
-}
-
 void s2_print_mappings(FILE *f, const struct s2_report *r, const struct s2_viewopt *o)
 {
 	static const struct vm_tables v = {
-		map_cols, MC_NR, map_nrows, map_row_j, map_title,
+		map_cols, MC_NR, map_nrows, map_row, map_title,
 	};
 
 	print_vm_tables(f, r, o, &v);
@@ -643,9 +639,11 @@ static const char *mt_or_dash(uint8_t mt, const char *none)
 	return mt < S2_MT_NR ? s2_mt_name(mt) : none;
 }
 
-static void eff_row_cells(struct s2_row *row, const struct s2_vm *vm, const struct s2_eff_row *w,
+/* Row @j of @vm's guest mappings. */
+static void eff_row_cells(struct s2_row *row, const struct s2_vm *vm, size_t j,
 			  const struct s2_viewopt *o)
 {
+	const struct s2_eff_row *w = &vm->eff.v[j];
 	const char *none = o->tab.csv ? "" : "-";
 	char b[24];
 
@@ -710,16 +708,10 @@ static size_t eff_nrows(const struct s2_vm *vm)
 	return vm->has_eff ? vm->eff.n : 0;
 }
 
-static void eff_row_j(struct s2_row *row, const struct s2_vm *vm, size_t j,
-		      const struct s2_viewopt *o)
-{
-	eff_row_cells(row, vm, &vm->eff.v[j], o);
-}
-
 void s2_print_effective(FILE *f, const struct s2_report *r, const struct s2_viewopt *o)
 {
 	static const struct vm_tables v = {
-		eff_cols, GC_NR, eff_nrows, eff_row_j, eff_title,
+		eff_cols, GC_NR, eff_nrows, eff_row_cells, eff_title,
 	};
 
 	print_vm_tables(f, r, o, &v);
