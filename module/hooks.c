@@ -10,7 +10,8 @@
  *
  * The map hook only notes what KVM is about to map; the outcome is read back from the table
  * by the next settle (lifecycle.c), so a map that fails is never recorded and no return hook
- * is needed.  RAM maps cost the ftrace call, a per-CPU counter, a prot test (and on 6.17+ a
+ * is needed.  A device map that continues its CPU's previous one only extends a per-CPU run
+ * (vm.c, "Runs").  RAM maps cost the ftrace call, a per-CPU counter, a prot test (and on 6.17+ a
  * PFN test) and a per-CPU compare.  Handlers never sleep and allocate only GFP_NOWAIT within
  * the budget (vm.c).
  *
@@ -147,6 +148,7 @@ static void on_map(struct ftrace_regs *fregs)
 	struct kvm *kvm = pgt_kvm((struct kvm_pgtable *)s2_fregs_arg(fregs, 0));
 	u64 ipa = s2_fregs_arg(fregs, 1), size = s2_fregs_arg(fregs, 2);
 	u64 phys = s2_fregs_arg(fregs, 3), prot = s2_fregs_arg(fregs, 4);
+	enum s2_attr attr;
 	struct s2_vm *vm;
 
 	this_cpu_inc(s2_map_count);
@@ -159,12 +161,18 @@ static void on_map(struct ftrace_regs *fregs)
 		vm_for(kvm);
 		return;
 	}
+	attr = s2_prot_attr(prot, &s2_prot);
+	walk_range(&ipa, &size);
+	/* The next page of a BAR this CPU is faulting in: no lock, no lookup. */
+	if (likely(s2_vm_run_extend(kvm, ipa, phys, size, attr))) {
+		this_cpu_inc(s2_map_device_count);
+		return;
+	}
 	vm = vm_for(kvm);
 	if (!vm)
 		return;
 	this_cpu_inc(s2_map_device_count);
-	walk_range(&ipa, &size);
-	if (s2_vm_note_map(vm, ipa, phys, size, s2_prot_attr(prot, &s2_prot)))
+	if (s2_vm_note_map(vm, ipa, phys, size, attr))
 		s2_lc_kick(vm);
 }
 
@@ -238,6 +246,7 @@ static void on_vm_gone(struct ftrace_regs *fregs)
 	/* No map of this kvm is in flight: a new VM at its address must not look known. */
 	for_each_possible_cpu(cpu)
 		cmpxchg(per_cpu_ptr(&s2_last_kvm, cpu), kvm, NULL);
+	s2_vm_runs_forget(kvm);
 	vm = s2_vm_gone(kvm);
 	if (vm) {
 		trace_s2_vm_gone(vm);

@@ -159,6 +159,16 @@ static int settle_pending(struct s2_vm *vm, struct kvm *kvm, struct s2_settle *c
 	return ret;
 }
 
+/* Make @vm's runs pending ranges (vm.c, "Runs"): maps made before this settle. */
+static void flush_runs(struct s2_vm *vm, struct kvm *kvm)
+{
+	if (!s2_vm_has_runs(vm))
+		return;
+	write_lock(&kvm->mmu_lock);
+	s2_vm_runs_flush(vm);
+	write_unlock(&kvm->mmu_lock);
+}
+
 /*
  * Settle @vm: a full walk first if @full and the VM needs one, then its pending ranges.
  * Process context; serialised per VM.
@@ -184,8 +194,10 @@ static int settle(struct s2_vm *vm, bool full)
 	ret = 0;
 	if (full && s2_vm_needs_full(vm))
 		ret = settle_full(vm, vm->kvm, c);
-	if (!ret)
+	if (!ret) {
+		flush_runs(vm, vm->kvm);
 		ret = settle_pending(vm, vm->kvm, c);
+	}
 	s2_vm_put_kvm(vm);
 out_unlock:
 	mutex_unlock(&vm->lc.settle_lock);

@@ -220,6 +220,7 @@ static int verify_chunk(struct s2_verify *v, struct s2_vm *vm, u64 *pos)
 		u64 lo = *pos;
 		bool done;
 
+		s2_vm_runs_flush(vm);	/* their leaves count as pending, not as untracked */
 		w.end = s2_attrib_limit(&v->attr, lo, U64_MAX);
 		s2_leaf_walk_chunk(&w, pgt, S2_VCHUNK_STEPS);
 		done = w.next >= s2_leaf_ipa_end(pgt);

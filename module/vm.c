@@ -25,6 +25,32 @@ static LIST_HEAD(s2_vm_all);		/* every object until freed, under s2_vms_lock */
 static DEFINE_RAW_SPINLOCK(s2_vms_lock);
 static struct kmem_cache *s2_node_cache;
 
+/*
+ * Runs.  A device map that continues the last one its CPU noted (same VM, the next IPA and
+ * PA, the same size and attribute, no tracked leaf in the way) only extends that CPU's run;
+ * the run joins the VM's pending ranges when the CPU notes a map that does not continue it
+ * or when anyone takes kvm->mmu_lock for write and needs the pending ranges whole (settle,
+ * verify, unmap: s2_vm_runs_flush()).  So a BAR faulted in page by page costs one pending
+ * insertion per settle interval, not one per page.
+ *
+ * The extension runs without a lock: it happens only under kvm->mmu_lock, and whoever
+ * flushes the runs of that VM holds kvm->mmu_lock for write.  The slot's lock orders a
+ * CPU that moves its slot to another VM against a flush of the old VM from elsewhere; it
+ * nests outside vm->lock.  ->kvm is the key: compared, never dereferenced, cleared by the
+ * guard before KVM frees the VM, so a new VM at the same address never continues a run.
+ */
+struct s2_run {
+	struct kvm *kvm;	/* NULL: no run */
+	struct s2_vm *vm;
+	u64 ipa, end, pa;	/* [ipa, end) maps [pa, pa + end - ipa) */
+	u64 unit;		/* the size of each map of the run */
+	u64 limit;		/* the first tracked leaf above the run: the run stays below */
+	u8 attr, level;
+	raw_spinlock_t lock;
+};
+
+static DEFINE_PER_CPU(struct s2_run, s2_runs);
+
 /* ---- nodes ---- */
 
 static struct s2_range *node_alloc(gfp_t gfp, unsigned int slack)
@@ -455,6 +481,117 @@ static int pend_reread(struct s2_vm *vm, u64 start, u64 end)
 	return ret;
 }
 
+/* Move @run into its VM's pending ranges (run->lock held). */
+static void run_flush(struct s2_run *run)
+{
+	struct s2_vm *vm = run->vm;
+	struct s2_props p = { .attr = run->attr, .level = run->level, .src.class = S2_PEND_MAP };
+	struct s2_range *rest;
+	int ret;
+
+	if (!run->kvm)
+		return;
+	WRITE_ONCE(run->kvm, NULL);
+	s2_vm_reserve_fill(vm);
+	raw_spin_lock(&vm->lock);
+	ret = s2_rt_add(&vm->pending, run->ipa, run->pa, run->end - run->ipa, &p, false,
+			&vm->reserve);
+	/* A settle is due already: the run's start asked for one (s2_vm_note_map()). */
+	change_done(vm, ret, &rest, 0);
+	raw_spin_unlock(&vm->lock);
+	free_list(rest);
+}
+
+/**
+ * s2_vm_run_extend() - count a device map into this CPU's run if it continues it.
+ * @kvm: the VM (map hook: KVM holds kvm->mmu_lock, so preemption is off).
+ * @ipa: start (page aligned).
+ * @pa: physical start.
+ * @size: bytes.
+ * @attr: the attribute KVM asks for.
+ *
+ * Returns false when it does not continue the run: s2_vm_note_map() takes it then.
+ */
+bool s2_vm_run_extend(struct kvm *kvm, u64 ipa, u64 pa, u64 size, enum s2_attr attr)
+{
+	struct s2_run *run = this_cpu_ptr(&s2_runs);
+
+	if (READ_ONCE(run->kvm) != kvm || ipa != run->end || size != run->unit ||
+	    pa != run->pa + (run->end - run->ipa) || attr != run->attr ||
+	    size > run->limit - ipa)
+		return false;
+	run->end += size;
+	return true;
+}
+
+/**
+ * s2_vm_runs_flush() - make @vm's runs, on every CPU, pending ranges.
+ * @vm: the VM; KVM's kvm->mmu_lock is held for write, so no map of it is in flight.
+ *
+ * Called before anything reads pending as complete or makes mapped grow (a run's limit
+ * assumes mapped does not grow under it).
+ */
+void s2_vm_runs_flush(struct s2_vm *vm)
+{
+	int cpu;
+
+	if (!READ_ONCE(vm->runs))
+		return;
+	WRITE_ONCE(vm->runs, false);
+	for_each_possible_cpu(cpu) {
+		struct s2_run *run = per_cpu_ptr(&s2_runs, cpu);
+
+		if (READ_ONCE(run->kvm) != vm->kvm)
+			continue;
+		raw_spin_lock(&run->lock);
+		if (run->kvm == vm->kvm && run->vm == vm)
+			run_flush(run);
+		raw_spin_unlock(&run->lock);
+	}
+}
+
+/**
+ * s2_vm_runs_forget() - drop every run of @kvm: its table is gone, or KVM frees it.
+ * @kvm: the VM; no map of it is in flight (teardown, or the kvm_arch_destroy_vm() guard).
+ */
+void s2_vm_runs_forget(struct kvm *kvm)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct s2_run *run = per_cpu_ptr(&s2_runs, cpu);
+
+		if (READ_ONCE(run->kvm) != kvm)
+			continue;
+		raw_spin_lock(&run->lock);
+		if (run->kvm == kvm)
+			WRITE_ONCE(run->kvm, NULL);
+		raw_spin_unlock(&run->lock);
+	}
+}
+
+/* Start this CPU's run with a map of @vm that widening left alone (run->lock held). */
+static bool run_start(struct s2_run *run, struct s2_vm *vm, u64 ipa, u64 pa, u64 size,
+		      enum s2_attr attr)
+{
+	/* mapped is stable under kvm->mmu_lock; it grows only after s2_vm_runs_flush(). */
+	struct s2_range *next = s2_rt_first_from(&vm->mapped, ipa);
+
+	run->vm = vm;
+	run->ipa = ipa;
+	run->end = ipa + size;
+	run->pa = pa;
+	run->unit = size;
+	run->limit = next ? max(next->ipa, ipa + size) : U64_MAX;
+	run->attr = attr;
+	run->level = s2_rt_map_level(&vm->pending, ipa, pa, size);
+	WRITE_ONCE(run->kvm, vm->kvm);
+	if (READ_ONCE(vm->runs))
+		return false;
+	WRITE_ONCE(vm->runs, true);
+	return true;
+}
+
 /**
  * s2_vm_note_map() - KVM is about to map device memory at [ipa, ipa + size).
  * @vm: the VM.
@@ -472,17 +609,27 @@ static int pend_reread(struct s2_vm *vm, u64 start, u64 end)
 bool s2_vm_note_map(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, enum s2_attr attr)
 {
 	struct s2_props p = { .attr = attr, .src.class = S2_PEND_MAP };
+	struct s2_run *run = this_cpu_ptr(&s2_runs);
 	u64 lo = ipa, hi = ipa + size, before;
 	struct s2_range *rest;
 	bool kick;
 	int ret;
 
+	/* mapped is stable under kvm->mmu_lock: only its writers' widening matters here. */
+	s2_rt_widen(&vm->mapped, &lo, &hi);
+	raw_spin_lock(&run->lock);
+	run_flush(run);
+	if (lo == ipa && hi == ipa + size) {
+		kick = run_start(run, vm, ipa, pa, size, attr);
+		raw_spin_unlock(&run->lock);
+		return kick;
+	}
+	raw_spin_unlock(&run->lock);
+
 	p.level = s2_rt_map_level(&vm->pending, ipa, pa, size);
 	s2_vm_reserve_fill(vm);
 	raw_spin_lock(&vm->lock);
 	before = vm->pending.nranges;
-	/* mapped is stable under kvm->mmu_lock: only its writers' widening matters here. */
-	s2_rt_widen(&vm->mapped, &lo, &hi);
 	ret = s2_rt_add(&vm->pending, ipa, pa, size, &p, false, &vm->reserve);
 	if (!ret && lo < ipa)
 		ret = pend_reread(vm, lo, ipa);
@@ -552,7 +699,8 @@ bool s2_vm_unmap(struct s2_vm *vm, u64 start, u64 end)
 	bool kick;
 	int ret;
 
-	/* Both trees are stable while KVM holds the lock for write. */
+	/* Both trees are stable while KVM holds the lock for write; the runs join pending. */
+	s2_vm_runs_flush(vm);
 	if (!s2_rt_overlaps(&vm->mapped, start, end) && !s2_rt_overlaps(&vm->pending, start, end))
 		return false;
 	s2_vm_reserve_fill(vm);
@@ -588,6 +736,8 @@ void s2_vm_clear(struct s2_vm *vm)
 {
 	struct s2_pool pool = {};
 
+	s2_vm_runs_forget(vm->kvm);
+	WRITE_ONCE(vm->runs, false);
 	raw_spin_lock(&vm->lock);
 	s2_rt_clear(&vm->mapped, &pool);
 	s2_rt_clear(&vm->pending, &pool);
@@ -648,7 +798,7 @@ void s2_vm_map_failed(struct s2_vm *vm, enum s2_attr attr)
 
 bool s2_vm_needs_settle(struct s2_vm *vm)
 {
-	return READ_ONCE(vm->pending.nranges) || READ_ONCE(vm->need_full);
+	return READ_ONCE(vm->pending.nranges) || READ_ONCE(vm->runs) || READ_ONCE(vm->need_full);
 }
 
 bool s2_vm_needs_full(struct s2_vm *vm)
@@ -764,6 +914,7 @@ int s2_vm_settle_apply(struct s2_vm *vm, u64 lo, u64 hi, const struct s2_range *
 
 	if (pool->nspare < S2_APPLY_NODES(n))
 		return -EAGAIN;
+	s2_vm_runs_flush(vm);	/* mapped grows: no run may assume it does not */
 	raw_spin_lock(&vm->lock);
 	s2_rt_widen(&vm->mapped, &wlo, &whi);
 	delta = n + s2_rt_cut_delta(&vm->mapped, wlo, whi) + 2;
@@ -900,6 +1051,10 @@ void s2_vm_for_each_mapped(struct s2_vm *vm, u64 start, u64 end, s2_range_fn fn,
 
 int s2_vm_init(void)
 {
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		raw_spin_lock_init(&per_cpu_ptr(&s2_runs, cpu)->lock);
 	s2_node_cache = KMEM_CACHE(s2_range, 0);
 	return s2_node_cache ? 0 : -ENOMEM;
 }

@@ -14,6 +14,8 @@
  *   pending  IPA ranges whose leaves must be read back from the table (maps seen on entry,
  *            whose outcome is only known once they are done), under vm->lock.  A settle
  *            (process context, kvm->mmu_lock held for write) reads them back into mapped.
+ *            Maps that continue their CPU's previous one wait in a per-CPU run first
+ *            (vm.c, "Runs"); s2_vm_runs_flush() makes them pending.
  */
 #ifndef KVM_S2STAT_VM_H
 #define KVM_S2STAT_VM_H
@@ -70,6 +72,7 @@ struct s2_vm {
 	u64 drops, resyncs, settles, drops_at_full;
 	u8 state;			/* enum s2_state */
 	bool need_full;			/* the whole table must be read back */
+	bool runs;			/* a CPU may hold a run of it (vm.c, "Runs") */
 
 	/* Identity, set once before publication (process context). */
 	pid_t pid;
@@ -108,7 +111,9 @@ void s2_vms_put_all(struct s2_vm **vms, int n);
 struct s2_vm **s2_vms_all_objects(int *n);
 
 /* Hook-side updates: KVM holds kvm->mmu_lock as each says. */
+bool s2_vm_run_extend(struct kvm *kvm, u64 ipa, u64 pa, u64 size, enum s2_attr attr);
 bool s2_vm_note_map(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, enum s2_attr attr);
+void s2_vm_runs_forget(struct kvm *kvm);
 bool s2_vm_note_relax(struct s2_vm *vm, u64 ipa);
 bool s2_vm_note_split(struct s2_vm *vm, u64 start, u64 end);
 bool s2_vm_unmap(struct s2_vm *vm, u64 start, u64 end);
@@ -121,6 +126,13 @@ void s2_vm_reserve_fill(struct s2_vm *vm);
 
 /* Settle side: process context, kvm->mmu_lock held for write. */
 #define S2_APPLY_NODES(n)	((n) + 4)	/* nodes s2_vm_settle_apply() may take */
+void s2_vm_runs_flush(struct s2_vm *vm);
+
+static inline bool s2_vm_has_runs(struct s2_vm *vm)
+{
+	return READ_ONCE(vm->runs);
+}
+
 bool s2_vm_pending_first(struct s2_vm *vm, u64 *start, u64 *end);
 void s2_vm_widen(struct s2_vm *vm, u64 *start, u64 *end);
 int s2_vm_settle_apply(struct s2_vm *vm, u64 lo, u64 hi, const struct s2_range *walked,
