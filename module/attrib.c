@@ -403,6 +403,26 @@ static void attrib_leaf(const struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, struct
 }
 
 /**
+ * s2_attrib_continues() - does the leaf at @ipa/@pa continue the last classified one?
+ * @ctx: the chunk's context.
+ * @ipa: the leaf's IPA.
+ * @pa: its output address.
+ * @size: its size.
+ *
+ * True when s2_attrib_classify() would answer from its memo (the same window and BAR): the
+ * leaf then has the last one's source, and the memo moves past it.
+ */
+bool s2_attrib_continues(struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, u64 size)
+{
+	if (ctx->memo_ipa != ipa || ctx->memo_pa != pa || ipa + size > ctx->memo_ipa_end ||
+	    pa + size > ctx->memo_pa_end || ipa + size <= ipa || pa + size <= pa)
+		return false;
+	ctx->memo_ipa += size;
+	ctx->memo_pa += size;
+	return true;
+}
+
+/**
  * s2_attrib_classify() - is the leaf at @ipa/@pa device memory, and where does it come from?
  * @ctx: the chunk's context.
  * @ipa: the leaf's IPA.
@@ -420,11 +440,8 @@ bool s2_attrib_classify(struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, u64 size,
 {
 	u64 ipa_end, pa_end = 0;
 
-	if (ctx->memo_ipa == ipa && ctx->memo_pa == pa && ipa + size <= ctx->memo_ipa_end &&
-	    pa + size <= ctx->memo_pa_end && ipa + size > ipa && pa + size > pa) {
+	if (s2_attrib_continues(ctx, ipa, pa, size)) {
 		*src = ctx->memo_src;
-		ctx->memo_ipa += size;
-		ctx->memo_pa += size;
 		return true;
 	}
 	ctx->memo_pa_end = 0;

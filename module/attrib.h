@@ -41,6 +41,7 @@ void s2_attrib_lookup(u64 pa, struct s2_src *src);
 void s2_attrib_begin(struct kvm *kvm, u64 lo, u64 hi, struct s2_attrib_ctx *ctx);
 u64 s2_attrib_limit(const struct s2_attrib_ctx *ctx, u64 lo, u64 hi);
 void s2_attrib_end(struct kvm *kvm, struct s2_attrib_ctx *ctx);
+bool s2_attrib_continues(struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, u64 size);
 bool s2_attrib_classify(struct s2_attrib_ctx *ctx, u64 ipa, u64 pa, u64 size,
 			struct s2_src *src);
 unsigned int s2_attrib_reason(u8 attr, const struct s2_src *src);

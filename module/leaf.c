@@ -36,6 +36,8 @@ static bool walk_level(struct s2_leaf_walk *w, u64 *table, s8 level, u64 base, u
 {
 	unsigned int shift = s2_level_shift(level, PAGE_SHIFT);
 	u64 i = w->next > base ? (w->next - base) >> shift : 0;
+	u64 size = 1ULL << shift;
+	u64 expect = 0;		/* the descriptor that continues the last leaf (0: none) */
 
 	for (; i < nents; i++) {
 		u64 ipa = base + (i << shift);
@@ -47,6 +49,14 @@ static bool walk_level(struct s2_leaf_walk *w, u64 *table, s8 level, u64 base, u
 			return true;
 		w->steps--;
 		desc = READ_ONCE(table[i]);
+		if (expect && desc == expect && w->cont(w, ipa, size)) {
+			/* A BAR mapped page by page: no decode, no classification. */
+			w->next = ipa + size;
+			w->leaves++;
+			expect += size;
+			continue;
+		}
+		expect = 0;
 		if (!s2_desc_valid(desc)) {
 			w->next = ipa + (1ULL << shift);
 			continue;
@@ -57,10 +67,12 @@ static bool walk_level(struct s2_leaf_walk *w, u64 *table, s8 level, u64 base, u
 				return true;
 			continue;
 		}
-		w->next = ipa + (1ULL << shift);
+		w->next = ipa + size;
 		if (!s2_desc_is_leaf(desc, level))
 			continue;
 		w->leaves++;
+		if (w->cont)
+			expect = desc + size;
 		if (w->leaf(w, ipa, desc, level))
 			return true;
 	}

@@ -17,12 +17,19 @@ struct s2_leaf_walk;
 
 /* Called for each valid leaf; returns true to end the chunk after it. */
 typedef bool (*s2_leaf_fn)(struct s2_leaf_walk *w, u64 ipa, u64 desc, s8 level);
+/*
+ * Optional: called instead for a leaf whose descriptor is the previous leaf's of the same
+ * table plus @size (the same attributes, the next output address); returns false to have
+ * it visited as any leaf.
+ */
+typedef bool (*s2_leaf_cont_fn)(struct s2_leaf_walk *w, u64 ipa, u64 size);
 
 struct s2_leaf_walk {
 	u64 next;		/* next IPA to visit; a leaf holding it is visited whole */
 	u64 end;		/* end of the range to walk */
 	u64 leaves;		/* valid leaves visited so far */
 	s2_leaf_fn leaf;
+	s2_leaf_cont_fn cont;
 	void *arg;
 	/* private */
 	unsigned int steps;

@@ -63,6 +63,20 @@ static bool collect(struct s2_leaf_walk *w, u64 ipa, u64 desc, s8 level)
 	return c->n == S2_CHUNK_LEAVES;
 }
 
+/* A leaf that continues the previous one (walk_level()): extend the last range. */
+static bool collect_cont(struct s2_leaf_walk *w, u64 ipa, u64 size)
+{
+	struct s2_settle *c = w->arg;
+	struct s2_range *last = c->n ? &c->walked[c->n - 1] : NULL;
+
+	/* last ends at @ipa only if it holds the previous leaf, whose PA it then ends at. */
+	if (!last || s2_range_end(last) != ipa ||
+	    !s2_attrib_continues(&c->attr, ipa, last->pa + last->size, size))
+		return false;
+	last->size += size;
+	return true;
+}
+
 /*
  * Read one chunk of [start, end) and make it the tracked truth.  *@done: where the next
  * chunk starts.  Returns 0, -ENOENT (no table: the VM is being torn down) or -ENOMEM.
@@ -77,7 +91,7 @@ static int settle_chunk(struct s2_vm *vm, struct kvm *kvm, u64 start, u64 end, u
 	int ret;
 
 	do {
-		struct s2_leaf_walk w = { .leaf = collect, .arg = c };
+		struct s2_leaf_walk w = { .leaf = collect, .cont = collect_cont, .arg = c };
 		struct kvm_pgtable *pgt;
 		u64 lo = start, hi = end, t0, held;
 
