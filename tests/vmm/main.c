@@ -760,13 +760,26 @@ int main(int argc, char **argv)
 	setup();
 	ready();
 	while (getline(&line, &cap, stdin) >= 0) {
-		rc = parse_line(line, &c);
-		if (!rc && !c.argc)
+		char *save = NULL, *part;
+		unsigned int ran = 0;
+		bool quit = false;
+
+		/* "CMD ; CMD ...": back to back, with no round trip between; one answer. */
+		rc = 0;
+		for (part = strtok_r(line, ";", &save); part && !rc && !quit;
+		     part = strtok_r(NULL, ";", &save)) {
+			rc = parse_line(part, &c);
+			if (!rc && !c.argc)
+				continue;
+			ran++;
+			if (!rc)
+				rc = timed_dispatch(&c);
+			quit = !rc && !strcmp(c.argv[0], "quit");
+		}
+		if (!ran && !rc)
 			continue;
-		if (!rc)
-			rc = timed_dispatch(&c);
 		answer(rc, &c);
-		if (!rc && !strcmp(c.argv[0], "quit"))
+		if (quit)
 			break;
 	}
 	free(line);
