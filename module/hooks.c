@@ -163,17 +163,23 @@ static void on_map(struct ftrace_regs *fregs)
 	}
 	attr = s2_prot_attr(prot, &s2_prot);
 	walk_range(&ipa, &size);
-	/* The next page of a BAR this CPU is faulting in: no lock, no lookup. */
+	/*
+	 * Runs are per CPU.  KVM's mmu_lock keeps this task on its CPU, except on PREEMPT_RT,
+	 * where ftrace may call us preemptible: pin it ourselves.
+	 */
+	preempt_disable_notrace();
 	if (likely(s2_vm_run_extend(kvm, ipa, phys, size, attr))) {
+		/* The next page of a BAR this CPU is faulting in: no lock, no lookup. */
 		this_cpu_inc(s2_map_device_count);
-		return;
+	} else {
+		vm = vm_for(kvm);
+		if (vm) {
+			this_cpu_inc(s2_map_device_count);
+			if (s2_vm_note_map(vm, ipa, phys, size, attr))
+				s2_lc_kick(vm);
+		}
 	}
-	vm = vm_for(kvm);
-	if (!vm)
-		return;
-	this_cpu_inc(s2_map_device_count);
-	if (s2_vm_note_map(vm, ipa, phys, size, attr))
-		s2_lc_kick(vm);
+	preempt_enable_notrace();
 }
 
 /* kvm_pgtable_stage2_unmap(pgt, ipa, size), mmu_lock held for write. */
@@ -631,7 +637,7 @@ void s2_hooks_stop(void)
 			s2_hook_on[i] = false;
 		}
 	}
-	/* Callbacks run with preemption disabled (ftrace's recursion guard). */
+	/* What a callback does runs in an RCU read section (s2_ftrace_cb()): wait for it. */
 	synchronize_rcu();
 }
 

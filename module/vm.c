@@ -481,8 +481,13 @@ static int pend_reread(struct s2_vm *vm, u64 start, u64 end)
 	return ret;
 }
 
-/* Move @run into its VM's pending ranges (run->lock held). */
-static void run_flush(struct s2_run *run)
+/*
+ * Move @run into its VM's pending ranges (run->lock held; the caller filled the VM's reserve:
+ * nothing allocates under a raw lock).  ->kvm is cleared only after the add, so a remote
+ * flusher that finds it set waits on run->lock until the run is pending.  Returns nodes to
+ * free once the locks are dropped.
+ */
+static struct s2_range *run_flush(struct s2_run *run)
 {
 	struct s2_vm *vm = run->vm;
 	struct s2_props p = { .attr = run->attr, .level = run->level, .src.class = S2_PEND_MAP };
@@ -490,16 +495,18 @@ static void run_flush(struct s2_run *run)
 	int ret;
 
 	if (!run->kvm)
-		return;
-	WRITE_ONCE(run->kvm, NULL);
-	s2_vm_reserve_fill(vm);
+		return NULL;
 	raw_spin_lock(&vm->lock);
 	ret = s2_rt_add(&vm->pending, run->ipa, run->pa, run->end - run->ipa, &p, false,
 			&vm->reserve);
-	/* A settle is due already: the run's start asked for one (s2_vm_note_map()). */
+	/*
+	 * No kick: the run's start asked for a settle, and until one has flushed every run of
+	 * the VM (and so this one) vm->runs stays set and the settle is still to come.
+	 */
 	change_done(vm, ret, &rest, 0);
 	raw_spin_unlock(&vm->lock);
-	free_list(rest);
+	WRITE_ONCE(run->kvm, NULL);
+	return rest;
 }
 
 /**
@@ -540,13 +547,19 @@ void s2_vm_runs_flush(struct s2_vm *vm)
 	WRITE_ONCE(vm->runs, false);
 	for_each_possible_cpu(cpu) {
 		struct s2_run *run = per_cpu_ptr(&s2_runs, cpu);
+		struct s2_range *rest = NULL;
 
-		if (READ_ONCE(run->kvm) != vm->kvm)
-			continue;
+		/*
+		 * Always under the lock: a CPU may be moving this VM's run to pending right now
+		 * (s2_vm_note_map() for another VM); the lock makes us wait for it and see it.
+		 */
+		if (READ_ONCE(run->kvm) == vm->kvm)
+			s2_vm_reserve_fill(vm);
 		raw_spin_lock(&run->lock);
 		if (run->kvm == vm->kvm && run->vm == vm)
-			run_flush(run);
+			rest = run_flush(run);
 		raw_spin_unlock(&run->lock);
+		free_list(rest);
 	}
 }
 
@@ -561,8 +574,6 @@ void s2_vm_runs_forget(struct kvm *kvm)
 	for_each_possible_cpu(cpu) {
 		struct s2_run *run = per_cpu_ptr(&s2_runs, cpu);
 
-		if (READ_ONCE(run->kvm) != kvm)
-			continue;
 		raw_spin_lock(&run->lock);
 		if (run->kvm == kvm)
 			WRITE_ONCE(run->kvm, NULL);
@@ -617,14 +628,22 @@ bool s2_vm_note_map(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, enum s2_attr at
 
 	/* mapped is stable under kvm->mmu_lock: only its writers' widening matters here. */
 	s2_rt_widen(&vm->mapped, &lo, &hi);
+	/*
+	 * The run this CPU holds, of whichever VM: its object outlives our RCU read section
+	 * while ->kvm is set (the guard clears ->kvm before the object can be retired).
+	 */
+	if (READ_ONCE(run->kvm))
+		s2_vm_reserve_fill(run->vm);
 	raw_spin_lock(&run->lock);
-	run_flush(run);
+	rest = run_flush(run);
 	if (lo == ipa && hi == ipa + size) {
 		kick = run_start(run, vm, ipa, pa, size, attr);
 		raw_spin_unlock(&run->lock);
+		free_list(rest);
 		return kick;
 	}
 	raw_spin_unlock(&run->lock);
+	free_list(rest);
 
 	p.level = s2_rt_map_level(&vm->pending, ipa, pa, size);
 	s2_vm_reserve_fill(vm);
