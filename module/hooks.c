@@ -252,8 +252,7 @@ static void on_vm_gone(struct ftrace_regs *fregs)
 	/* No map of this kvm is in flight: a new VM at its address must not look known. */
 	for_each_possible_cpu(cpu)
 		cmpxchg(per_cpu_ptr(&s2_last_kvm, cpu), kvm, NULL);
-	s2_vm_runs_forget(kvm);
-	vm = s2_vm_gone(kvm);
+	vm = s2_vm_gone(kvm);	/* its runs go with its state (s2_vm_clear()) */
 	if (vm) {
 		trace_s2_vm_gone(vm);
 		s2_lc_vm_gone(vm);

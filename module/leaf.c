@@ -58,7 +58,7 @@ static bool walk_level(struct s2_leaf_walk *w, u64 *table, s8 level, u64 base, u
 		}
 		expect = 0;
 		if (!s2_desc_valid(desc)) {
-			w->next = ipa + (1ULL << shift);
+			w->next = ipa + size;
 			continue;
 		}
 		if (s2_desc_is_table(desc, level)) {

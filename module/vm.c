@@ -511,7 +511,7 @@ static struct s2_range *run_flush(struct s2_run *run)
 
 /**
  * s2_vm_run_extend() - count a device map into this CPU's run if it continues it.
- * @kvm: the VM (map hook: KVM holds kvm->mmu_lock, so preemption is off).
+ * @kvm: the VM (map hook: KVM holds kvm->mmu_lock, and the hook has preemption off).
  * @ipa: start (page aligned).
  * @pa: physical start.
  * @size: bytes.
@@ -563,11 +563,8 @@ void s2_vm_runs_flush(struct s2_vm *vm)
 	}
 }
 
-/**
- * s2_vm_runs_forget() - drop every run of @kvm: its table is gone, or KVM frees it.
- * @kvm: the VM; no map of it is in flight (teardown, or the kvm_arch_destroy_vm() guard).
- */
-void s2_vm_runs_forget(struct kvm *kvm)
+/* Drop every run of @kvm: its table is gone, or KVM frees it (no map of it is in flight). */
+static void runs_forget(struct kvm *kvm)
 {
 	int cpu;
 
@@ -755,7 +752,7 @@ void s2_vm_clear(struct s2_vm *vm)
 {
 	struct s2_pool pool = {};
 
-	s2_vm_runs_forget(vm->kvm);
+	runs_forget(vm->kvm);
 	WRITE_ONCE(vm->runs, false);
 	raw_spin_lock(&vm->lock);
 	s2_rt_clear(&vm->mapped, &pool);

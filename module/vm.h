@@ -113,7 +113,6 @@ struct s2_vm **s2_vms_all_objects(int *n);
 /* Hook-side updates: KVM holds kvm->mmu_lock as each says. */
 bool s2_vm_run_extend(struct kvm *kvm, u64 ipa, u64 pa, u64 size, enum s2_attr attr);
 bool s2_vm_note_map(struct s2_vm *vm, u64 ipa, u64 pa, u64 size, enum s2_attr attr);
-void s2_vm_runs_forget(struct kvm *kvm);
 bool s2_vm_note_relax(struct s2_vm *vm, u64 ipa);
 bool s2_vm_note_split(struct s2_vm *vm, u64 start, u64 end);
 bool s2_vm_unmap(struct s2_vm *vm, u64 start, u64 end);
