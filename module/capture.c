@@ -14,11 +14,12 @@
  * (nVHE).  The reader wakes halted vCPUs (which then load and put again) and interrupts
  * running ones (an IPI makes them exit) until every vCPU was seen.
  *
- * Nothing is on the exit path when nobody asks: the callback's ftrace_ops is registered at
- * load with only s2_cap_park() (a function of this module that is never called) in its
- * filter; handle_exit() and kvm_arch_vcpu_put() are added to the filter when a reader begins
- * and removed when it ends (their call sites are patched back to NOPs).  An empty filter
- * would trace every function, so the park entry is never removed while registered.
+ * Nothing is on the exit path when nobody asks: handle_exit() and kvm_arch_vcpu_put() are
+ * added to the filter of the module's one ftrace_ops (hooks.c) when a reader begins and
+ * removed when it ends (their call sites are patched back to NOPs).  A second ftrace_ops
+ * would cost every hooked call: kernels before 6.3 (no DYNAMIC_FTRACE_WITH_CALL_OPS on
+ * arm64) call a module's ops through ftrace_ops_list_func(), which tests every registered
+ * ops' filter on each call, the stage-2 map included.
  *
  * A capture is refused (counted, not used) when the guest's MMU is off (SCTLR_EL1.M = 0:
  * reset values, not the guest's), when EL1 is AArch32, or for nested virtualisation.
@@ -45,13 +46,7 @@
 static struct s2_capture __rcu *s2_cap_active;
 static DEFINE_MUTEX(s2_cap_mutex);	/* one reader at a time; arming */
 static unsigned long s2_cap_sites[2];	/* handle_exit, kvm_arch_vcpu_put */
-static bool s2_cap_registered;
-
-/* The filter's permanent entry: never called. */
-static noinline void s2_cap_park(void)
-{
-	barrier();
-}
+static bool s2_cap_found;		/* both sites found at load */
 
 /* The registers of @vcpu, in its own thread with preemption disabled. */
 static void read_regs(struct kvm_vcpu *vcpu, struct s2_vcpu_regs *r)
@@ -148,22 +143,25 @@ static void take(struct s2_capture *c, struct kvm_vcpu *vcpu)
 	keep(s->user, &s->nuser, S2_CAP_USER_ROOTS, &r, s2_cap_same_user);
 }
 
-static void notrace s2_cap_cb(unsigned long ip, unsigned long parent_ip,
-			      struct ftrace_ops *op, struct ftrace_regs *fregs)
+/**
+ * s2_capture_hook() - the ftrace callback's share (hooks.c), for a call site none of its
+ * hooks owns: handle_exit() or kvm_arch_vcpu_put(), while a reader has them armed.
+ * @ip: the call site.
+ * @fregs: the call's arguments; the first is the vCPU.
+ *
+ * In the callback's RCU read section.
+ */
+void s2_capture_hook(unsigned long ip, struct ftrace_regs *fregs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)s2_fregs_arg(fregs, 0);
 	struct s2_capture *c;
 
-	rcu_read_lock();
+	if (ip - s2_cap_sites[0] >= S2_SITE_SPAN && ip - s2_cap_sites[1] >= S2_SITE_SPAN)
+		return;
 	c = rcu_dereference(s2_cap_active);
 	if (c && vcpu && vcpu->kvm == c->kvm && (unsigned int)vcpu->vcpu_idx < c->nvcpus)
 		take(c, vcpu);
-	rcu_read_unlock();
 }
-
-static struct ftrace_ops s2_cap_ops = {
-	.func = s2_cap_cb,
-};
 
 static void s2_cap_nop(void *info)
 {
@@ -229,7 +227,7 @@ static int arm_sites(bool on)
 	int i, ret = 0;
 
 	for (i = 0; i < ARRAY_SIZE(s2_cap_sites); i++) {
-		int r = ftrace_set_filter_ip(&s2_cap_ops, s2_cap_sites[i], !on, 0);
+		int r = s2_hooks_filter(s2_cap_sites[i], on);
 
 		if (r && on)
 			ret = r;
@@ -245,7 +243,7 @@ static int arm_sites(bool on)
  */
 bool s2_capture_available(void)
 {
-	return s2_cap_registered && !is_protected_kvm_enabled();
+	return s2_cap_found && !is_protected_kvm_enabled();
 }
 
 /**
@@ -278,42 +276,22 @@ void s2_capture_end(void)
 }
 
 /**
- * s2_capture_init() - register the (parked) ftrace_ops; find the two call sites.
+ * s2_capture_init() - find the two call sites (after s2_hooks_init()).
  *
  * A kernel without them loads anyway: the effective memory types are then unavailable.
  */
-int s2_capture_init(void)
+void s2_capture_init(void)
 {
 	static const char * const names[] = { "handle_exit", "kvm_arch_vcpu_put" };
-	int i, ret;
+	int i;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		s2_cap_sites[i] = s2_hooks_symbol_addr(names[i]);
 		if (!s2_cap_sites[i]) {
 			pr_info("%s cannot be hooked: effective memory types unavailable\n",
 				names[i]);
-			return 0;
+			return;
 		}
 	}
-	ret = ftrace_set_filter_ip(&s2_cap_ops, (unsigned long)s2_cap_park, 0, 0);
-	if (!ret)
-		ret = register_ftrace_function(&s2_cap_ops);
-	if (ret) {
-		ftrace_free_filter(&s2_cap_ops);
-		pr_info("cannot register the capture hooks (error %d): %s\n", ret,
-			"effective memory types unavailable");
-		return 0;
-	}
-	s2_cap_registered = true;
-	return 0;
-}
-
-/* s2_capture_exit() - unload: no reader runs any more (the files are gone). */
-void s2_capture_exit(void)
-{
-	if (!s2_cap_registered)
-		return;
-	unregister_ftrace_function(&s2_cap_ops);
-	ftrace_free_filter(&s2_cap_ops);
-	s2_cap_registered = false;
+	s2_cap_found = true;
 }

@@ -12,6 +12,8 @@
 
 #include <kvm_s2stat/decode.h>
 
+struct ftrace_regs;
+
 struct kvm;
 
 #define S2_CAP_USER_ROOTS	4	/* distinct (TTBR0, ASID) kept per vCPU */
@@ -58,11 +60,11 @@ struct s2_capture {
 	struct s2_cap_slot slot[];
 };
 
-int s2_capture_init(void);
-void s2_capture_exit(void);
+void s2_capture_init(void);
 bool s2_capture_available(void);
 int s2_capture_begin(void);
 void s2_capture_end(void);
+void s2_capture_hook(unsigned long ip, struct ftrace_regs *fregs);
 int s2_capture_run(struct s2_capture *c, unsigned int min_ms, unsigned int max_ms);
 bool s2_cap_same_user(const struct s2_vcpu_regs *a, const struct s2_vcpu_regs *b);
 bool s2_cap_same_kernel(const struct s2_vcpu_regs *a, const struct s2_vcpu_regs *b);

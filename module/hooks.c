@@ -12,8 +12,10 @@
  * by the next settle (lifecycle.c), so a map that fails is never recorded and no return hook
  * is needed.  A device map that continues its CPU's previous one only extends a per-CPU run
  * (vm.c, "Runs").  RAM maps cost the ftrace call, a per-CPU counter, a prot test (and on 6.17+ a
- * PFN test) and a per-CPU compare.  Handlers never sleep and allocate only GFP_NOWAIT within
- * the budget (vm.c).
+ * PFN test) and a per-CPU compare (s2_ftrace_cb()).  Handlers never sleep and allocate only
+ * GFP_NOWAIT within the budget (vm.c).  The same ops serves capture.c's call sites while a
+ * reader has them armed: one ops, because kernels before 6.3 test every registered ops on
+ * every hooked call.
  *
  * pKVM 6.14+ owns the guest's table, which cannot be read back: there the map and relax
  * calls get an entry and return hook (fprobe, or kretprobe without CONFIG_FPROBE).
@@ -30,6 +32,7 @@
 
 #define S2_COMPAT_HOOK_DEFS
 #include "attrib.h"
+#include "capture.h"
 #include "compat.h"
 #include "hooks.h"
 #include "lifecycle.h"
@@ -40,8 +43,6 @@
 #include "trace.h"
 
 #define S2_NHOOKS	ARRAY_SIZE(s2_hook_defs)
-/* An ftrace call site lies within the first instructions of its function (BTI, NOPs). */
-#define S2_SITE_SPAN	16
 
 const struct s2_prot_layout s2_prot = S2_PROT_LAYOUT_INIT;
 
@@ -52,7 +53,12 @@ static unsigned long s2_map_addr;	/* the hot one, checked first */
 static DEFINE_PER_CPU(u64, s2_map_count);
 static DEFINE_PER_CPU(u64, s2_map_device_count);	/* no shared cache line per fault */
 static DEFINE_PER_CPU(u64, s2_unmap_count);
-static DEFINE_PER_CPU(struct kvm *, s2_last_kvm);	/* compared only, never dereferenced */
+/*
+ * The guest table this CPU last mapped for, once its VM is known: compared, never
+ * dereferenced, and cleared on every CPU when that table is destroyed (on_destroy()), after
+ * which no map can use it; a new table at its address starts unknown.
+ */
+static DEFINE_PER_CPU(struct kvm_pgtable *, s2_last_pgt);
 
 static u64 sum_percpu(u64 __percpu *v)
 {
@@ -109,8 +115,6 @@ static struct s2_vm *vm_for(struct kvm *kvm)
 		if (created)
 			s2_lc_vm_new(vm);
 	}
-	if (vm)
-		this_cpu_write(s2_last_kvm, kvm);
 	return vm;
 }
 
@@ -142,24 +146,27 @@ static __always_inline void walk_range(u64 *ipa, u64 *size)
 	*ipa = start;
 }
 
-/* kvm_pgtable_stage2_map(pgt, ipa, size, phys, prot, mc[, flags]), mmu_lock held. */
-static void on_map(struct ftrace_regs *fregs)
+/*
+ * kvm_pgtable_stage2_map(pgt, ipa, size, phys, prot, mc[, flags]), mmu_lock held: a device
+ * map, or the first RAM map on this CPU of a table (s2_map_fast() took the others).
+ */
+static noinline void on_map(struct ftrace_regs *fregs)
 {
-	struct kvm *kvm = pgt_kvm((struct kvm_pgtable *)s2_fregs_arg(fregs, 0));
+	struct kvm_pgtable *pgt = (struct kvm_pgtable *)s2_fregs_arg(fregs, 0);
+	struct kvm *kvm = pgt_kvm(pgt);
 	u64 ipa = s2_fregs_arg(fregs, 1), size = s2_fregs_arg(fregs, 2);
 	u64 phys = s2_fregs_arg(fregs, 3), prot = s2_fregs_arg(fregs, 4);
 	enum s2_attr attr;
 	struct s2_vm *vm;
 
-	this_cpu_inc(s2_map_count);
 	if (!kvm)
 		return;
+	rcu_read_lock();
 	if (!is_device(prot, phys)) {
 		/* RAM: only make sure the VM is known. */
-		if (likely(this_cpu_read(s2_last_kvm) == kvm))
-			return;
-		vm_for(kvm);
-		return;
+		if (vm_for(kvm))
+			raw_cpu_write(s2_last_pgt, pgt);
+		goto out;
 	}
 	attr = s2_prot_attr(prot, &s2_prot);
 	walk_range(&ipa, &size);
@@ -174,12 +181,15 @@ static void on_map(struct ftrace_regs *fregs)
 	} else {
 		vm = vm_for(kvm);
 		if (vm) {
+			raw_cpu_write(s2_last_pgt, pgt);
 			this_cpu_inc(s2_map_device_count);
 			if (s2_vm_note_map(vm, ipa, phys, size, attr))
 				s2_lc_kick(vm);
 		}
 	}
 	preempt_enable_notrace();
+out:
+	rcu_read_unlock();
 }
 
 /* kvm_pgtable_stage2_unmap(pgt, ipa, size), mmu_lock held for write. */
@@ -230,11 +240,15 @@ static void on_split(struct ftrace_regs *fregs)
 		s2_lc_kick(vm);
 }
 
-/* The table's teardown (pgt): every mapping is gone. */
+/* The table's teardown (pgt): every mapping is gone, and no map can use the table again. */
 static void on_destroy(struct ftrace_regs *fregs)
 {
+	struct kvm_pgtable *pgt = (struct kvm_pgtable *)s2_fregs_arg(fregs, 0);
 	struct s2_vm *vm = vm_of(fregs);
+	int cpu;
 
+	for_each_possible_cpu(cpu)
+		cmpxchg(per_cpu_ptr(&s2_last_pgt, cpu), pgt, NULL);
 	atomic64_inc(&s2_stats.destroy);
 	if (vm) {
 		trace_s2_unmap(vm, 0, U64_MAX);
@@ -247,11 +261,7 @@ static void on_vm_gone(struct ftrace_regs *fregs)
 {
 	struct kvm *kvm = (struct kvm *)s2_fregs_arg(fregs, 0);
 	struct s2_vm *vm;
-	int cpu;
 
-	/* No map of this kvm is in flight: a new VM at its address must not look known. */
-	for_each_possible_cpu(cpu)
-		cmpxchg(per_cpu_ptr(&s2_last_kvm, cpu), kvm, NULL);
 	vm = s2_vm_gone(kvm);	/* its runs go with its state (s2_vm_clear()) */
 	if (vm) {
 		trace_s2_vm_gone(vm);
@@ -259,16 +269,12 @@ static void on_vm_gone(struct ftrace_regs *fregs)
 	}
 }
 
-static void notrace s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
-				 struct ftrace_ops *op, struct ftrace_regs *fregs)
+/* Every hooked call but the map's (the guard's included), and the capture sites. */
+static noinline void on_other(unsigned long ip, struct ftrace_regs *fregs)
 {
 	unsigned int i;
 
 	rcu_read_lock();
-	if (likely(ip - s2_map_addr < S2_SITE_SPAN)) {
-		on_map(fregs);
-		goto out;
-	}
 	for (i = 0; i < S2_NHOOKS; i++) {
 		if (ip - s2_hook_addr[i] >= S2_SITE_SPAN)
 			continue;
@@ -294,10 +300,32 @@ static void notrace s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 		default:
 			break;
 		}
-		break;
+		goto out;
 	}
+	s2_capture_hook(ip, fregs);
 out:
 	rcu_read_unlock();
+}
+
+/*
+ * The one callback.  A RAM map of the table this CPU last mapped for (nearly every one) costs
+ * a counter, a prot test (and on 6.17+ a PFN test) and a compare, with no lock.  raw_cpu_*:
+ * KVM's mmu_lock pins the task except on PREEMPT_RT, where a migration between the address
+ * and the load only compares with another CPU's slot, and any CPU's s2_last_pgt == pgt
+ * means the VM is known.
+ */
+static void notrace s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
+				 struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	if (unlikely(ip - s2_map_addr >= S2_SITE_SPAN)) {
+		on_other(ip, fregs);
+		return;
+	}
+	this_cpu_inc(s2_map_count);
+	if (likely(!is_device(s2_fregs_arg(fregs, 4), s2_fregs_arg(fregs, 3)) &&
+		   raw_cpu_read(s2_last_pgt) == (struct kvm_pgtable *)s2_fregs_arg(fregs, 0)))
+		return;
+	on_map(fregs);
 }
 
 static struct ftrace_ops s2_ops = {
@@ -546,6 +574,21 @@ static unsigned long symbol_addr(const char *name)
 unsigned long s2_hooks_symbol_addr(const char *name)
 {
 	return symbol_addr(name);
+}
+
+/**
+ * s2_hooks_filter() - add (@on) or remove a call site of the module's ftrace_ops (capture.c).
+ * @ip: the function's address; its calls reach s2_capture_hook().
+ * @on: add or remove.
+ *
+ * One ftrace_ops for everything: before 6.3 every registered ops is tested on every hooked
+ * call.  The filter is never empty while the ops is registered (the guard stays in it).
+ */
+int s2_hooks_filter(unsigned long ip, bool on)
+{
+	if (!s2_ops_registered)
+		return -ENODEV;
+	return ftrace_set_filter_ip(&s2_ops, ip, !on, 0);
 }
 
 static int refuse(const char *symbol, const char *what, int ret)

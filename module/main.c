@@ -106,7 +106,6 @@ static void __exit s2stat_exit(void)
 	s2_hooks_stop();
 	s2_lc_stop();
 	s2_debugfs_exit();
-	s2_capture_exit();
 	s2_hooks_exit();
 	s2_lc_exit();
 	s2_attrib_exit();
