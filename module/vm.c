@@ -23,7 +23,6 @@
 static DEFINE_HASHTABLE(s2_vm_hash, S2_VM_HASH_BITS);
 static LIST_HEAD(s2_vm_all);		/* every object until freed, under s2_vms_lock */
 static DEFINE_RAW_SPINLOCK(s2_vms_lock);
-static struct kmem_cache *s2_node_cache;
 
 /*
  * Runs.  A device map that continues the last one its CPU noted (same VM, the next IPA and
@@ -51,7 +50,13 @@ struct s2_run {
 
 static DEFINE_PER_CPU(struct s2_run, s2_runs);
 
-/* ---- nodes ---- */
+/*
+ * ---- nodes ----
+ *
+ * From kmalloc, not a cache of our own: a dedicated cache would hold a slab page per CPU for
+ * the first node and keep emptied slabs after a VM goes; kmalloc's 64-byte slabs are shared
+ * and live anyway, so a node costs its 64 bytes.
+ */
 
 static struct s2_range *node_alloc(gfp_t gfp, unsigned int slack)
 {
@@ -61,7 +66,7 @@ static struct s2_range *node_alloc(gfp_t gfp, unsigned int slack)
 		atomic_dec(&s2_stats.ranges);
 		return NULL;
 	}
-	r = kmem_cache_alloc(s2_node_cache, gfp | __GFP_NOWARN);
+	r = kmalloc(sizeof(*r), gfp | __GFP_NOWARN);
 	if (!r)
 		atomic_dec(&s2_stats.ranges);
 	return r;
@@ -69,7 +74,7 @@ static struct s2_range *node_alloc(gfp_t gfp, unsigned int slack)
 
 static void node_free(struct s2_range *r)
 {
-	kmem_cache_free(s2_node_cache, r);
+	kfree(r);
 	atomic_dec(&s2_stats.ranges);
 }
 
@@ -1071,13 +1076,12 @@ int s2_vm_init(void)
 
 	for_each_possible_cpu(cpu)
 		raw_spin_lock_init(&per_cpu_ptr(&s2_runs, cpu)->lock);
-	s2_node_cache = KMEM_CACHE(s2_range, 0);
-	return s2_node_cache ? 0 : -ENOMEM;
+	return 0;
 }
 
 /* s2_vm_exit() - after the lifecycle freed every object and an RCU barrier. */
 void s2_vm_exit(void)
 {
 	WARN_ON(!list_empty(&s2_vm_all));
-	kmem_cache_destroy(s2_node_cache);
+	WARN_ON(atomic_read(&s2_stats.ranges));
 }
