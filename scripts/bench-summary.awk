@@ -223,15 +223,21 @@ END {
 	if ("P3.idle" in NV) {
 		row("P3.idle", "module loaded, no VM: its live allocations (measured) [image not included]", NV["P3.idle"],
 		    valmed("P3.idle", "bytes"), "-", "-", "-", "-", "bytes", "-", "-",
-		    sprintf("slab objects %s B (%s of them), own cache pages %s B; module image %s B (coresize); bytes_held says %s",
-		    valmed("P3.idle", "obj_bytes"), valmed("P3.idle", "objs"), valmed("P3.idle", "cache_bytes"),
-		    valmed("P3.idle", "coresize"), valmed("P3.idle", "bytes_held")))
+		    sprintf("%s objects; module image %s B (coresize); bytes_held says %s",
+		    valmed("P3.idle", "objs"), valmed("P3.idle", "coresize"), valmed("P3.idle", "bytes_held")))
+	}
+	if ("P3.vm" in NV) {
+		row("P3.vm", "above idle: 1 VM known, none of its BAR mapped (its object, debugfs directory and files)", NV["P3.vm"],
+		    valmed("P3.vm", "bytes"), "-", "-", "-", "-", "bytes", "-", "-",
+		    sprintf("%s objects: %s; bytes_held says %s", valmed("P3.vm", "objs"), valstr("P3.vm", "parts"),
+		    valmed("P3.vm", "bytes_held")))
 	}
 	if ("P3.full" in NV) {
 		full = valmed("P3.full", "bytes")
-		row("P3.full", "above idle: 1 VM, " valmed("P3.full", "pages") " BAR pages mapped (1 range)", NV["P3.full"],
+		row("P3.full", "above P3.vm: the VM's " valmed("P3.full", "pages") " BAR pages mapped (1 range)", NV["P3.full"],
 		    full, "-", "-", "-", "-", "bytes", "<=1024", verdict(full, "<=1024"),
-		    sprintf("%s; bytes_held says %s", valstr("P3.full", "parts"), valmed("P3.full", "bytes_held")))
+		    sprintf("%s objects: %s; with the VM %s B above idle; bytes_held says %s", valmed("P3.full", "objs"),
+		    valstr("P3.full", "parts"), valmed("P3.full", "with_vm"), valmed("P3.full", "bytes_held")))
 	}
 	if ("P3.half" in NV) {
 		nr = valmed("P3.half", "ranges")
@@ -242,7 +248,7 @@ END {
 	}
 	if ("P3.after" in NV) {
 		row("P3.after", "after the VM is gone: left above idle", NV["P3.after"], valmed("P3.after", "bytes"),
-		    "-", "-", "-", "-", "bytes", "-", "-", "what the module still holds once the VM's object is freed")
+		    "-", "-", "-", "-", "bytes", "-", "-", "what the module still holds once the VM's object is freed: " valstr("P3.after", "parts"))
 	}
 	if ("P4.verify" in NP) {
 		pairstat("P4.verify"); lv = xmed("P4.verify", "leaves"); mh = xmed("P4.verify", "max_lock_hold_us")

@@ -91,11 +91,10 @@ bench_image() {
 }
 
 # boot DIR CLOCK TESTS [KIND]: one testbed pass over KERNELS x MODES, one testbed.sh per line.
-# Standard cells boot the line's bench image; kernel command line slab_nomerge, so that the
-# module's own slab cache is not merged with another one (P3 reads it in /proc/slabinfo).
+# Standard cells boot the line's bench image with the distribution's slab settings.
 # KIND realvm: the lines' real-VMM cells with the tests/realvm/bench/ suite (their own image).
 boot() {
-	local q kinds=std suite=bench cells m line r=0 extra="slab_nomerge"
+	local q kinds=std suite=bench cells m line r=0 extra=
 	log "pass: clock $2, tests '${3:-all}'${4:+ ($4 cells)} -> $1"
 	for line in $KERNELS; do
 		q=${QEMU_ARGS:-} cells=
