@@ -50,15 +50,22 @@ static unsigned long s2_hook_addr[S2_NHOOKS];
 static bool s2_hook_on[S2_NHOOKS];
 static unsigned long s2_map_addr;	/* the hot one, checked first */
 
-static DEFINE_PER_CPU(u64, s2_map_count);
+/**
+ * struct s2_map_cpu - what the map callback keeps per CPU (one base address for both).
+ * @maps: kvm_pgtable_stage2_map() calls seen on this CPU.
+ * @last_pgt: the guest table this CPU last mapped for, once its VM is known: compared,
+ *	never dereferenced, and cleared on every CPU when that table is destroyed
+ *	(on_destroy()), after which no map can use it; a new table at its address starts
+ *	unknown.
+ */
+struct s2_map_cpu {
+	u64 maps;
+	struct kvm_pgtable *last_pgt;
+};
+
+static DEFINE_PER_CPU(struct s2_map_cpu, s2_map_cpu);
 static DEFINE_PER_CPU(u64, s2_map_device_count);	/* no shared cache line per fault */
 static DEFINE_PER_CPU(u64, s2_unmap_count);
-/*
- * The guest table this CPU last mapped for, once its VM is known: compared, never
- * dereferenced, and cleared on every CPU when that table is destroyed (on_destroy()), after
- * which no map can use it; a new table at its address starts unknown.
- */
-static DEFINE_PER_CPU(struct kvm_pgtable *, s2_last_pgt);
 
 static u64 sum_percpu(u64 __percpu *v)
 {
@@ -66,13 +73,30 @@ static u64 sum_percpu(u64 __percpu *v)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += *per_cpu_ptr(v, cpu);
+		sum += READ_ONCE(*per_cpu_ptr(v, cpu));
 	return sum;
 }
 
 u64 s2_hooks_map_count(void)
 {
-	return sum_percpu(&s2_map_count);
+	return sum_percpu(&s2_map_cpu.maps);
+}
+
+/*
+ * Count a map on this CPU.  KVM's mmu_lock keeps preemption off around every map, except on
+ * PREEMPT_RT: there the atomic per-CPU add.
+ */
+static __always_inline void count_map(struct s2_map_cpu *mc)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		this_cpu_inc(s2_map_cpu.maps);
+	else
+		WRITE_ONCE(mc->maps, mc->maps + 1);
+}
+
+static __always_inline void set_last_pgt(struct kvm_pgtable *pgt)
+{
+	WRITE_ONCE(raw_cpu_ptr(&s2_map_cpu)->last_pgt, pgt);
 }
 
 u64 s2_hooks_map_device_count(void)
@@ -165,7 +189,7 @@ static noinline void on_map(struct ftrace_regs *fregs)
 	if (!is_device(prot, phys)) {
 		/* RAM: only make sure the VM is known. */
 		if (vm_for(kvm))
-			raw_cpu_write(s2_last_pgt, pgt);
+			set_last_pgt(pgt);
 		goto out;
 	}
 	attr = s2_prot_attr(prot, &s2_prot);
@@ -181,7 +205,7 @@ static noinline void on_map(struct ftrace_regs *fregs)
 	} else {
 		vm = vm_for(kvm);
 		if (vm) {
-			raw_cpu_write(s2_last_pgt, pgt);
+			set_last_pgt(pgt);
 			this_cpu_inc(s2_map_device_count);
 			if (s2_vm_note_map(vm, ipa, phys, size, attr))
 				s2_lc_kick(vm);
@@ -248,7 +272,7 @@ static void on_destroy(struct ftrace_regs *fregs)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		cmpxchg(per_cpu_ptr(&s2_last_pgt, cpu), pgt, NULL);
+		cmpxchg(&per_cpu_ptr(&s2_map_cpu, cpu)->last_pgt, pgt, NULL);
 	atomic64_inc(&s2_stats.destroy);
 	if (vm) {
 		trace_s2_unmap(vm, 0, U64_MAX);
@@ -309,21 +333,23 @@ out:
 
 /*
  * The one callback.  A RAM map of the table this CPU last mapped for (nearly every one) costs
- * a counter, a prot test (and on 6.17+ a PFN test) and a compare, with no lock.  raw_cpu_*:
- * KVM's mmu_lock pins the task except on PREEMPT_RT, where a migration between the address
- * and the load only compares with another CPU's slot, and any CPU's s2_last_pgt == pgt
- * means the VM is known.
+ * a counter, a prot test (and on 6.17+ a PFN test) and a compare, with no lock.  raw_cpu_ptr():
+ * KVM's mmu_lock pins the task except on PREEMPT_RT, where a migration after it only
+ * compares with another CPU's slot, and any CPU's last_pgt == pgt means the VM is known.
  */
 static void notrace s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
+	struct s2_map_cpu *mc;
+
 	if (unlikely(ip - s2_map_addr >= S2_SITE_SPAN)) {
 		on_other(ip, fregs);
 		return;
 	}
-	this_cpu_inc(s2_map_count);
+	mc = raw_cpu_ptr(&s2_map_cpu);
+	count_map(mc);
 	if (likely(!is_device(s2_fregs_arg(fregs, 4), s2_fregs_arg(fregs, 3)) &&
-		   raw_cpu_read(s2_last_pgt) == (struct kvm_pgtable *)s2_fregs_arg(fregs, 0)))
+		   READ_ONCE(mc->last_pgt) == (struct kvm_pgtable *)s2_fregs_arg(fregs, 0)))
 		return;
 	on_map(fregs);
 }
@@ -349,7 +375,7 @@ static int pkvm_map_entry(struct s2_ret_args *a, struct kvm_pgtable *pgt, u64 ip
 {
 	struct kvm *kvm = pgt_kvm(pgt);
 
-	this_cpu_inc(s2_map_count);
+	this_cpu_inc(s2_map_cpu.maps);
 	if (!kvm)
 		return 1;
 	rcu_read_lock();
