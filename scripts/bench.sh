@@ -5,6 +5,9 @@
 #
 # Environment (mk/bench.mk passes these):
 #   KERNELS       kernel lines (default 6.12)          MODES  boot modes (default vhe)
+#   BENCH_P1_KERNELS  more lines on which only 10-fault (P1) runs, in the main pass (make
+#                 bench: 6.1 and trixie-backports when KERNELS is not given, so that one run
+#                 gives P1 on every line; empty: none)
 #   BENCH_PAIRS   A/B pairs per figure (default 7, at least 5)
 #   BENCH_CLOCK   the guest clock of the main pass:
 #                 icount (default)  QEMU -icount shift=0,sleep=off: guest time counts retired
@@ -34,6 +37,11 @@
 . "$(dirname "$0")/lib.sh"
 
 KERNELS=${KERNELS:-6.12}
+P1_LINES=
+for l in ${BENCH_P1_KERNELS:-}; do
+	case " $KERNELS $P1_LINES " in *" $l "*) ;; *) P1_LINES="$P1_LINES $l" ;; esac
+done
+P1_LINES=${P1_LINES# }
 MODES=${MODES:-vhe}
 BENCH_PAIRS=${BENCH_PAIRS:-7}
 BENCH_CLOCK=${BENCH_CLOCK:-icount}
@@ -119,8 +127,17 @@ boot() {
 
 mkdir -p "$OUT/img"
 bt_tree=$(vmi_deb_tree bench-bpftrace "$BENCH_BPFTRACE_SUITE" bpftrace /usr/bin/bpftrace)
-for line in $KERNELS; do bench_image "$line"; done
-log "benchmarks: KERNELS='$KERNELS' MODES='$MODES' pairs=$BENCH_PAIRS clock=$BENCH_CLOCK" \
+# P1 on the extra lines when the main pass runs 10-fault.
+p1_run='' p1=10-fault
+if [ -n "$P1_LINES" ]; then
+	for t in ${TESTS:-$p1}; do
+		# shellcheck disable=SC2254 # TESTS are globs
+		case $p1 in $t | ${t%.sh}) p1_run=1 && break ;; esac
+	done
+fi
+[ -n "$p1_run" ] || P1_LINES=
+for line in $KERNELS $P1_LINES; do bench_image "$line"; done
+log "benchmarks: KERNELS='$KERNELS'${P1_LINES:+ (+ 10-fault on $P1_LINES)} MODES='$MODES' pairs=$BENCH_PAIRS clock=$BENCH_CLOCK" \
 	"${wall_tests:+(+ wall clock: $wall_tests)} -> $OUT"
 rc=0
 main_tests=$TESTS
@@ -140,6 +157,9 @@ for p in "${passes[@]}"; do
 	[ -n "${tests// /}" ] || [ -z "$TESTS" ] || [ "$kind" = realvm ] || continue
 	l0=$(cut -d' ' -f1 /proc/loadavg)
 	boot "$dir" "$clock" "$(echo "$tests" | sed 's/^ *//' | tr ' ' ,)" "$kind" || rc=$?
+	if [ "$dir" = "$OUT" ] && [ -n "$P1_LINES" ]; then
+		KERNELS=$P1_LINES boot "$dir" "$clock" "$p1" "$kind" || rc=$?
+	fi
 	load[$dir]="$l0..$(cut -d' ' -f1 /proc/loadavg)"
 done
 
@@ -155,7 +175,9 @@ printf 'cell\tkernel\tmode\tkvm_mode\tqemu_cpu\tmidr\tpage_size\tclock\thost_cpu
 printf 'cell\tfigure\ti\torder\ta\tb\tratio\textra\n' >"$pairs"
 for p in "${passes[@]}"; do
 	IFS='|' read -r dir clock tests kind <<<"$p"
-	for line in $KERNELS; do
+	lines=$KERNELS
+	[ "$dir" != "$OUT" ] || lines="$KERNELS $P1_LINES"
+	for line in $lines; do
 		for mode in $(line_modes "$line" "$MODES"); do
 			cell=$line-$mode
 			[ "$dir" = "$OUT" ] || cell=$cell/${kind:-wall}
