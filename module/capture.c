@@ -149,7 +149,7 @@ static void take(struct s2_capture *c, struct kvm_vcpu *vcpu)
  * @ip: the call site.
  * @fregs: the call's arguments; the first is the vCPU.
  *
- * In the callback's RCU read section.
+ * Context: the ftrace callback's RCU read section, in the vCPU's thread.
  */
 void s2_capture_hook(unsigned long ip, struct ftrace_regs *fregs)
 {
@@ -276,7 +276,7 @@ void s2_capture_end(void)
 }
 
 /**
- * s2_capture_init() - find the two call sites (after s2_hooks_init()).
+ * s2_capture_init() - find the two call sites (at load, before the debugfs files exist).
  *
  * A kernel without them loads anyway: the effective memory types are then unavailable.
  */

@@ -13,7 +13,6 @@
 #include <kvm_s2stat/decode.h>
 
 struct ftrace_regs;
-
 struct kvm;
 
 #define S2_CAP_USER_ROOTS	4	/* distinct (TTBR0, ASID) kept per vCPU */

@@ -82,18 +82,6 @@ u64 s2_hooks_map_count(void)
 	return sum_percpu(&s2_map_cpu.maps);
 }
 
-/*
- * Count a map on this CPU.  KVM's mmu_lock keeps preemption off around every map, except on
- * PREEMPT_RT: there the atomic per-CPU add.
- */
-static __always_inline void count_map(struct s2_map_cpu *mc)
-{
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		this_cpu_inc(s2_map_cpu.maps);
-	else
-		WRITE_ONCE(mc->maps, mc->maps + 1);
-}
-
 static __always_inline void set_last_pgt(struct kvm_pgtable *pgt)
 {
 	WRITE_ONCE(raw_cpu_ptr(&s2_map_cpu)->last_pgt, pgt);
@@ -172,9 +160,9 @@ static __always_inline void walk_range(u64 *ipa, u64 *size)
 
 /*
  * kvm_pgtable_stage2_map(pgt, ipa, size, phys, prot, mc[, flags]), mmu_lock held: a device
- * map, or the first RAM map on this CPU of a table (s2_map_fast() took the others).
+ * map, or the first RAM map on this CPU of a table (s2_ftrace_cb() took the others).
  */
-static noinline void on_map(struct ftrace_regs *fregs)
+static noinline notrace void on_map(struct ftrace_regs *fregs)
 {
 	struct kvm_pgtable *pgt = (struct kvm_pgtable *)s2_fregs_arg(fregs, 0);
 	struct kvm *kvm = pgt_kvm(pgt);
@@ -194,10 +182,7 @@ static noinline void on_map(struct ftrace_regs *fregs)
 	}
 	attr = s2_prot_attr(prot, &s2_prot);
 	walk_range(&ipa, &size);
-	/*
-	 * Runs are per CPU.  KVM's mmu_lock keeps this task on its CPU, except on PREEMPT_RT,
-	 * where ftrace may call us preemptible: pin it ourselves.
-	 */
+	/* Runs are per CPU (KVM's mmu_lock pins the task already; this says so). */
 	preempt_disable_notrace();
 	if (likely(s2_vm_run_extend(kvm, ipa, phys, size, attr))) {
 		/* The next page of a BAR this CPU is faulting in: no lock, no lookup. */
@@ -294,7 +279,7 @@ static void on_vm_gone(struct ftrace_regs *fregs)
 }
 
 /* Every hooked call but the map's (the guard's included), and the capture sites. */
-static noinline void on_other(unsigned long ip, struct ftrace_regs *fregs)
+static noinline notrace void on_other(unsigned long ip, struct ftrace_regs *fregs)
 {
 	unsigned int i;
 
@@ -333,9 +318,9 @@ out:
 
 /*
  * The one callback.  A RAM map of the table this CPU last mapped for (nearly every one) costs
- * a counter, a prot test (and on 6.17+ a PFN test) and a compare, with no lock.  raw_cpu_ptr():
- * KVM's mmu_lock pins the task except on PREEMPT_RT, where a migration after it only
- * compares with another CPU's slot, and any CPU's last_pgt == pgt means the VM is known.
+ * a counter, a prot test (and on 6.17+ a PFN test) and a compare, with no lock.  KVM holds
+ * its mmu_lock, a spinning lock (PREEMPT_RT is refused at build time, compat.h), around
+ * every map: the task stays on its CPU and the plain per-CPU increment is safe.
  */
 static void notrace s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
@@ -347,7 +332,7 @@ static void notrace s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 		return;
 	}
 	mc = raw_cpu_ptr(&s2_map_cpu);
-	count_map(mc);
+	WRITE_ONCE(mc->maps, mc->maps + 1);
 	if (likely(!is_device(s2_fregs_arg(fregs, 4), s2_fregs_arg(fregs, 3)) &&
 		   READ_ONCE(mc->last_pgt) == (struct kvm_pgtable *)s2_fregs_arg(fregs, 0)))
 		return;
@@ -608,12 +593,21 @@ unsigned long s2_hooks_symbol_addr(const char *name)
  * @on: add or remove.
  *
  * One ftrace_ops for everything: before 6.3 every registered ops is tested on every hooked
- * call.  The filter is never empty while the ops is registered (the guard stays in it).
+ * call.  The filter is never empty while the ops is registered: the guard stays in it, and
+ * no hook's site can be removed here.
+ *
+ * Return: 0, -ENODEV before the ops is registered, -EINVAL for a hook's site, or ftrace's
+ * error.
  */
 int s2_hooks_filter(unsigned long ip, bool on)
 {
+	unsigned int i;
+
 	if (!s2_ops_registered)
 		return -ENODEV;
+	for (i = 0; i < S2_NHOOKS; i++)
+		if (WARN_ON_ONCE(ip == s2_hook_addr[i]))
+			return -EINVAL;
 	return ftrace_set_filter_ip(&s2_ops, ip, !on, 0);
 }
 
@@ -631,7 +625,7 @@ static int refuse(const char *symbol, const char *what, int ret)
  */
 int s2_hooks_init(void)
 {
-	unsigned int i;
+	unsigned int i, pass;
 	int ret;
 
 	for (i = 0; i < S2_NHOOKS; i++) {
@@ -662,22 +656,28 @@ int s2_hooks_init(void)
 	s2_ops_registered = true;
 	s2_hook_on[0] = true;
 
-	for (i = 1; i < S2_NHOOKS; i++) {
-		const struct s2_hook_def *d = &s2_hook_defs[i];
+	/*
+	 * Then the others, the map hook last: the table teardown hook must be armed before a
+	 * map can make a table some CPU's last one (struct s2_map_cpu).
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 1; i < S2_NHOOKS; i++) {
+			const struct s2_hook_def *d = &s2_hook_defs[i];
 
-		if (!needed(d))
-			continue;
-		if (d->ev == S2_EV_PKVM_MAP || d->ev == S2_EV_PKVM_RELAX) {
-			ret = ret_register(i, d->ev == S2_EV_PKVM_RELAX);
+			if (!needed(d) || (d->ev == S2_EV_MAP ? !pass : pass))
+				continue;
+			if (d->ev == S2_EV_PKVM_MAP || d->ev == S2_EV_PKVM_RELAX) {
+				ret = ret_register(i, d->ev == S2_EV_PKVM_RELAX);
+				if (ret)
+					goto fail;
+				s2_ret_on[i] = true;
+				continue;
+			}
+			ret = ftrace_set_filter_ip(&s2_ops, s2_hook_addr[i], 0, 0);
 			if (ret)
 				goto fail;
-			s2_ret_on[i] = true;
-			continue;
+			s2_hook_on[i] = true;
 		}
-		ret = ftrace_set_filter_ip(&s2_ops, s2_hook_addr[i], 0, 0);
-		if (ret)
-			goto fail;
-		s2_hook_on[i] = true;
 	}
 	return 0;
 fail:

@@ -72,6 +72,7 @@ static int __init s2stat_init(void)
 	ret = s2_lc_init();
 	if (ret)
 		goto err_attrib;
+	s2_capture_init();
 	ret = s2_debugfs_init();
 	if (ret) {
 		pr_err("cannot create debugfs directory (error %d): is debugfs disabled (debugfs=off)?\n",
@@ -81,7 +82,6 @@ static int __init s2stat_init(void)
 	ret = s2_hooks_init();
 	if (ret)
 		goto err_debugfs;
-	s2_capture_init();
 	s2_discover();
 
 	pr_info("loaded: kvm mode %s, page size %lu, FWB %s, LPA2 %s, discovery %s\n",

@@ -23,6 +23,7 @@
 static DEFINE_HASHTABLE(s2_vm_hash, S2_VM_HASH_BITS);
 static LIST_HEAD(s2_vm_all);		/* every object until freed, under s2_vms_lock */
 static DEFINE_RAW_SPINLOCK(s2_vms_lock);
+static struct kmem_cache *s2_node_cache;	/* only where kmalloc would round a node up */
 
 /*
  * Runs.  A device map that continues the last one its CPU noted (same VM, the next IPA and
@@ -53,9 +54,10 @@ static DEFINE_PER_CPU(struct s2_run, s2_runs);
 /*
  * ---- nodes ----
  *
- * From kmalloc, not a cache of our own: a dedicated cache would hold a slab page per CPU for
- * the first node and keep emptied slabs after a VM goes; kmalloc's 64-byte slabs are shared
- * and live anyway, so a node costs its 64 bytes.
+ * From kmalloc where it has a class of exactly the node's size: a dedicated cache would hold
+ * a slab page per CPU for the first node and keep emptied slabs after a VM goes, while
+ * kmalloc's slabs are shared and live anyway.  Where kmalloc's minimum alignment rounds a
+ * node up (6.1 arm64: ARCH_KMALLOC_MINALIGN 128), a cache of our own instead.
  */
 
 static struct s2_range *node_alloc(gfp_t gfp, unsigned int slack)
@@ -66,7 +68,10 @@ static struct s2_range *node_alloc(gfp_t gfp, unsigned int slack)
 		atomic_dec(&s2_stats.ranges);
 		return NULL;
 	}
-	r = kmalloc(sizeof(*r), gfp | __GFP_NOWARN);
+	if (s2_node_cache)
+		r = kmem_cache_alloc(s2_node_cache, gfp | __GFP_NOWARN);
+	else
+		r = kmalloc(sizeof(*r), gfp | __GFP_NOWARN);
 	if (!r)
 		atomic_dec(&s2_stats.ranges);
 	return r;
@@ -74,7 +79,10 @@ static struct s2_range *node_alloc(gfp_t gfp, unsigned int slack)
 
 static void node_free(struct s2_range *r)
 {
-	kfree(r);
+	if (s2_node_cache)
+		kmem_cache_free(s2_node_cache, r);
+	else
+		kfree(r);
 	atomic_dec(&s2_stats.ranges);
 }
 
@@ -1076,7 +1084,10 @@ int s2_vm_init(void)
 
 	for_each_possible_cpu(cpu)
 		raw_spin_lock_init(&per_cpu_ptr(&s2_runs, cpu)->lock);
-	return 0;
+	if (kmalloc_size_roundup(sizeof(struct s2_range)) == sizeof(struct s2_range))
+		return 0;
+	s2_node_cache = KMEM_CACHE(s2_range, 0);
+	return s2_node_cache ? 0 : -ENOMEM;
 }
 
 /* s2_vm_exit() - after the lifecycle freed every object and an RCU barrier. */
@@ -1084,4 +1095,5 @@ void s2_vm_exit(void)
 {
 	WARN_ON(!list_empty(&s2_vm_all));
 	WARN_ON(atomic_read(&s2_stats.ranges));
+	kmem_cache_destroy(s2_node_cache);
 }
