@@ -13,7 +13,9 @@
 # is debugfs' per-file state set up when one of the module's files is opened
 # (debugfs_file_get).  What is still allocated (not freed since) is what the module holds.
 # Range nodes come from kmalloc (64-byte objects, the kernel's shared slabs), so they count
-# at their size like every other object.
+# at their size like every other object.  Where kmalloc would round a node up (6.1 arm64)
+# the module keeps a cache of its own; there its nodes count at their object size too,
+# not by the cache's slab pages: P3 is measured on 6.12 (make bench's default line).
 #   P3.idle   module loaded, no VM (its module image, coresize, is reported beside)
 #   P3.vm     one VM known to the module, nothing of its BAR mapped yet: what any VM costs
 #             (its object, its debugfs directory and files), above idle
