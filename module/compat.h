@@ -310,14 +310,16 @@ static_assert(__same_type(&pkvm_pgtable_stage2_destroy, s2_destroy_proto *), S2_
 #endif
 
 /*
- * The guard (kvm_arch_destroy_vm) comes first: hooks.c arms it before any other and disarms
- * it last.  Teardown: 6.19+ first calls _destroy_range() once per GiB of IPA space (4 million
- * calls for a 52-bit VM) on the already unlinked table, then _destroy_pgd(); only the latter
- * is hooked, and it clears everything.
+ * hooks.c arms the hooks in this order and disarms them in the reverse one.  The guard
+ * (kvm_arch_destroy_vm) comes first: it is armed before any other and disarmed last.  The
+ * map comes after the table's teardown: a map makes a table its CPU's "last table", which
+ * only the teardown hook clears (hooks.c, struct s2_map_cpu).  Teardown: 6.19+ first calls
+ * _destroy_range() once per GiB of IPA space (4 million calls for a 52-bit VM) on the
+ * already unlinked table, then _destroy_pgd(); only the latter is hooked, and it clears
+ * everything.
  */
 static const struct s2_hook_def s2_hook_defs[] = {
 	S2_HOOK(kvm_arch_destroy_vm, NR, ALWAYS),
-	S2_HOOK(kvm_pgtable_stage2_map, MAP, WALKABLE),
 	S2_HOOK(kvm_pgtable_stage2_unmap, UNMAP, WALKABLE),
 	S2_HOOK(kvm_pgtable_stage2_wrprotect, WRPROTECT, WALKABLE),
 	S2_HOOK(kvm_pgtable_stage2_relax_perms, RELAX, WALKABLE),
@@ -329,6 +331,7 @@ static const struct s2_hook_def s2_hook_defs[] = {
 #else
 	S2_HOOK(kvm_pgtable_stage2_destroy, DESTROY, WALKABLE),
 #endif
+	S2_HOOK(kvm_pgtable_stage2_map, MAP, WALKABLE),
 #if S2_KERNEL_AT_LEAST(6, 14)
 	S2_HOOK(pkvm_pgtable_stage2_map, PKVM_MAP, PKVM),
 	S2_HOOK(pkvm_pgtable_stage2_unmap, UNMAP, PKVM),

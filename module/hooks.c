@@ -67,6 +67,11 @@ static DEFINE_PER_CPU(struct s2_map_cpu, s2_map_cpu);
 static DEFINE_PER_CPU(u64, s2_map_device_count);	/* no shared cache line per fault */
 static DEFINE_PER_CPU(u64, s2_unmap_count);
 
+static __always_inline void set_last_pgt(struct kvm_pgtable *pgt)
+{
+	WRITE_ONCE(raw_cpu_ptr(&s2_map_cpu)->last_pgt, pgt);
+}
+
 static u64 sum_percpu(u64 __percpu *v)
 {
 	u64 sum = 0;
@@ -80,11 +85,6 @@ static u64 sum_percpu(u64 __percpu *v)
 u64 s2_hooks_map_count(void)
 {
 	return sum_percpu(&s2_map_cpu.maps);
-}
-
-static __always_inline void set_last_pgt(struct kvm_pgtable *pgt)
-{
-	WRITE_ONCE(raw_cpu_ptr(&s2_map_cpu)->last_pgt, pgt);
 }
 
 u64 s2_hooks_map_device_count(void)
@@ -182,8 +182,7 @@ static noinline notrace void on_map(struct ftrace_regs *fregs)
 	}
 	attr = s2_prot_attr(prot, &s2_prot);
 	walk_range(&ipa, &size);
-	/* Runs are per CPU (KVM's mmu_lock pins the task already; this says so). */
-	preempt_disable_notrace();
+	/* Runs are per CPU: KVM's mmu_lock keeps the task on this one (s2_ftrace_cb()). */
 	if (likely(s2_vm_run_extend(kvm, ipa, phys, size, attr))) {
 		/* The next page of a BAR this CPU is faulting in: no lock, no lookup. */
 		this_cpu_inc(s2_map_device_count);
@@ -196,7 +195,6 @@ static noinline notrace void on_map(struct ftrace_regs *fregs)
 				s2_lc_kick(vm);
 		}
 	}
-	preempt_enable_notrace();
 out:
 	rcu_read_unlock();
 }
@@ -625,7 +623,7 @@ static int refuse(const char *symbol, const char *what, int ret)
  */
 int s2_hooks_init(void)
 {
-	unsigned int i, pass;
+	unsigned int i;
 	int ret;
 
 	for (i = 0; i < S2_NHOOKS; i++) {
@@ -656,28 +654,23 @@ int s2_hooks_init(void)
 	s2_ops_registered = true;
 	s2_hook_on[0] = true;
 
-	/*
-	 * Then the others, the map hook last: the table teardown hook must be armed before a
-	 * map can make a table some CPU's last one (struct s2_map_cpu).
-	 */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 1; i < S2_NHOOKS; i++) {
-			const struct s2_hook_def *d = &s2_hook_defs[i];
+	/* Then the others, in the table's order (compat.h: the map after the teardown). */
+	for (i = 1; i < S2_NHOOKS; i++) {
+		const struct s2_hook_def *d = &s2_hook_defs[i];
 
-			if (!needed(d) || (d->ev == S2_EV_MAP ? !pass : pass))
-				continue;
-			if (d->ev == S2_EV_PKVM_MAP || d->ev == S2_EV_PKVM_RELAX) {
-				ret = ret_register(i, d->ev == S2_EV_PKVM_RELAX);
-				if (ret)
-					goto fail;
-				s2_ret_on[i] = true;
-				continue;
-			}
-			ret = ftrace_set_filter_ip(&s2_ops, s2_hook_addr[i], 0, 0);
+		if (!needed(d))
+			continue;
+		if (d->ev == S2_EV_PKVM_MAP || d->ev == S2_EV_PKVM_RELAX) {
+			ret = ret_register(i, d->ev == S2_EV_PKVM_RELAX);
 			if (ret)
 				goto fail;
-			s2_hook_on[i] = true;
+			s2_ret_on[i] = true;
+			continue;
 		}
+		ret = ftrace_set_filter_ip(&s2_ops, s2_hook_addr[i], 0, 0);
+		if (ret)
+			goto fail;
+		s2_hook_on[i] = true;
 	}
 	return 0;
 fail:
@@ -695,7 +688,8 @@ void s2_hooks_stop(void)
 {
 	unsigned int i;
 
-	for (i = 1; i < S2_NHOOKS; i++) {
+	/* The reverse of the arming order: the map first, the teardown after it. */
+	for (i = S2_NHOOKS - 1; i >= 1; i--) {
 		if (s2_ret_on[i]) {
 			ret_unregister(i);
 			s2_ret_on[i] = false;

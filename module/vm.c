@@ -524,7 +524,7 @@ static struct s2_range *run_flush(struct s2_run *run)
 
 /**
  * s2_vm_run_extend() - count a device map into this CPU's run if it continues it.
- * @kvm: the VM (map hook: KVM holds kvm->mmu_lock, and the hook has preemption off).
+ * @kvm: the VM (map hook: KVM holds kvm->mmu_lock, so the task stays on its CPU).
  * @ipa: start (page aligned).
  * @pa: physical start.
  * @size: bytes.
