@@ -50,6 +50,21 @@
 #error "kvm_s2stat does not support PREEMPT_RT: its hooks take raw spinlocks around tree updates"
 #endif
 
+/*
+ * For a function that never saves its return address (hooks.c's callback: no frame, its
+ * calls are tail calls): return-address signing would protect nothing there, and BTI needs
+ * only its landing pad.  Sanitizers add calls (and a frame): there the kernel's own signing
+ * stays.  scripts/build-module.sh checks the built callback.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+	defined(__SANITIZE_HWADDRESS__)
+#define S2_FRAMELESS
+#elif defined(CONFIG_ARM64_BTI_KERNEL)
+#define S2_FRAMELESS	__attribute__((target("branch-protection=bti")))
+#else
+#define S2_FRAMELESS	__attribute__((target("branch-protection=none")))
+#endif
+
 #if !IS_ENABLED(CONFIG_DYNAMIC_FTRACE)
 #error "kvm_s2stat needs CONFIG_DYNAMIC_FTRACE (its hooks are ftrace callbacks)"
 #endif
@@ -243,6 +258,7 @@ enum s2_event {
 	S2_EV_DESTROY,		/* (pgt): every mapping is gone */
 	S2_EV_PKVM_MAP,		/* pkvm_pgtable_stage2_map: entry and return */
 	S2_EV_PKVM_RELAX,	/* pkvm_pgtable_stage2_relax_perms: entry and return */
+	S2_EV_VCPU,		/* (vcpu): the VM is known from its first vCPU on */
 	S2_EV_NR,
 };
 
@@ -278,12 +294,14 @@ typedef int (s2_split_proto)(struct kvm_pgtable *pgt, u64 addr, u64 size,
 			     struct kvm_mmu_memory_cache *mc);
 typedef void (s2_destroy_proto)(struct kvm_pgtable *pgt);
 typedef void (s2_vm_proto)(struct kvm *kvm);
+typedef int (s2_vcpu_proto)(struct kvm_vcpu *vcpu);
 
 /* Checked in hooks.c: a prototype that changed fails the build there. */
 #define S2_PROTO_MSG	"a hooked function changed its prototype: update compat.h"
 
 #ifdef S2_COMPAT_HOOK_DEFS	/* hooks.c only */
 static_assert(__same_type(&kvm_arch_destroy_vm, s2_vm_proto *), S2_PROTO_MSG);
+static_assert(__same_type(&kvm_arch_vcpu_create, s2_vcpu_proto *), S2_PROTO_MSG);
 static_assert(__same_type(&kvm_pgtable_stage2_map, s2_map_proto *), S2_PROTO_MSG);
 static_assert(__same_type(&kvm_pgtable_stage2_unmap, s2_range_proto *), S2_PROTO_MSG);
 static_assert(__same_type(&kvm_pgtable_stage2_wrprotect, s2_range_proto *), S2_PROTO_MSG);
@@ -312,14 +330,14 @@ static_assert(__same_type(&pkvm_pgtable_stage2_destroy, s2_destroy_proto *), S2_
 /*
  * hooks.c arms the hooks in this order and disarms them in the reverse one.  The guard
  * (kvm_arch_destroy_vm) comes first: it is armed before any other and disarmed last.  The
- * map comes after the table's teardown: a map makes a table its CPU's "last table", which
- * only the teardown hook clears (hooks.c, struct s2_map_cpu).  Teardown: 6.19+ first calls
- * _destroy_range() once per GiB of IPA space (4 million calls for a 52-bit VM) on the
- * already unlinked table, then _destroy_pgd(); only the latter is hooked, and it clears
- * everything.
+ * map comes last: every hook that forgets state (unmap, teardown) is in place before a map
+ * can record any.  Teardown: 6.19+ first calls _destroy_range() once per GiB of IPA space
+ * (4 million calls for a 52-bit VM) on the already unlinked table, then _destroy_pgd(); only
+ * the latter is hooked, and it clears everything.
  */
 static const struct s2_hook_def s2_hook_defs[] = {
 	S2_HOOK(kvm_arch_destroy_vm, NR, ALWAYS),
+	S2_HOOK(kvm_arch_vcpu_create, VCPU, ALWAYS),
 	S2_HOOK(kvm_pgtable_stage2_unmap, UNMAP, WALKABLE),
 	S2_HOOK(kvm_pgtable_stage2_wrprotect, WRPROTECT, WALKABLE),
 	S2_HOOK(kvm_pgtable_stage2_relax_perms, RELAX, WALKABLE),

@@ -91,7 +91,6 @@ static int s2_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "vms %d\n", vms);
 	seq_printf(m, "vms_seen %lld\nvms_gone %lld\n", atomic64_read(&s2_stats.vms_seen),
 		   atomic64_read(&s2_stats.vms_gone));
-	seq_printf(m, "probe_map %llu\n", s2_hooks_map_count());
 	seq_printf(m, "probe_map_device %llu\nprobe_map_failed %lld\n",
 		   s2_hooks_map_device_count(), atomic64_read(&s2_stats.map_failed));
 	seq_printf(m, "probe_unmap %llu\nprobe_perm %lld\nprobe_destroy %lld\nprobe_split %lld\n",

@@ -6,7 +6,7 @@
  * kvm_stat_data as inode private data; opening one makes KVM take a VM reference
  * (kvm_stat_data_open()), which keeps the struct kvm alive while we take our own.  The file
  * must really be KVM's: on debugfs, in a VM directory of the top-level "kvm" directory.
- * Without a mounted debugfs, VMs are found when they next take a stage-2 fault.
+ * Without a mounted debugfs, they are found at their next device map or vCPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -75,7 +75,7 @@ void s2_discover(void)
 
 	dir = filp_open(S2_KVM_DEBUGFS, O_RDONLY | O_DIRECTORY, 0);
 	if (IS_ERR(dir)) {
-		pr_info("%s not found: VMs that already exist are tracked from their next stage-2 fault\n",
+		pr_info("%s not found: VMs that already exist are tracked from their next device map or vCPU\n",
 			S2_KVM_DEBUGFS);
 		s2_discovery = "on-fault";
 		return;

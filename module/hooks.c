@@ -11,8 +11,9 @@
  * The map hook only notes what KVM is about to map; the outcome is read back from the table
  * by the next settle (lifecycle.c), so a map that fails is never recorded and no return hook
  * is needed.  A device map that continues its CPU's previous one only extends a per-CPU run
- * (vm.c, "Runs").  RAM maps cost the ftrace call, a per-CPU counter, a prot test (and on 6.17+ a
- * PFN test) and a per-CPU compare (s2_ftrace_cb()).  Handlers never sleep and allocate only
+ * (vm.c, "Runs").  A RAM map costs the ftrace call, a compare and a prot test (on 6.17+ also
+ * a PFN test) and nothing else (s2_ftrace_cb()): a VM is known from its first vCPU, not from
+ * its maps.  Handlers never sleep and allocate only
  * GFP_NOWAIT within the budget (vm.c).  The same ops serves capture.c's call sites while a
  * reader has them armed: one ops, because kernels before 6.3 test every registered ops on
  * every hooked call.
@@ -48,29 +49,11 @@ const struct s2_prot_layout s2_prot = S2_PROT_LAYOUT_INIT;
 
 static unsigned long s2_hook_addr[S2_NHOOKS];
 static bool s2_hook_on[S2_NHOOKS];
-static unsigned long s2_map_addr;	/* the hot one, checked first */
+static unsigned long s2_map_addr;	/* the hot one's symbol; its call site is learnt */
 
-/**
- * struct s2_map_cpu - what the map callback keeps per CPU (one base address for both).
- * @maps: kvm_pgtable_stage2_map() calls seen on this CPU.
- * @last_pgt: the guest table this CPU last mapped for, once its VM is known: compared,
- *	never dereferenced, and cleared on every CPU when that table is destroyed
- *	(on_destroy()), after which no map can use it; a new table at its address starts
- *	unknown.
- */
-struct s2_map_cpu {
-	u64 maps;
-	struct kvm_pgtable *last_pgt;
-};
-
-static DEFINE_PER_CPU(struct s2_map_cpu, s2_map_cpu);
+static struct ftrace_ops s2_ops;
 static DEFINE_PER_CPU(u64, s2_map_device_count);	/* no shared cache line per fault */
 static DEFINE_PER_CPU(u64, s2_unmap_count);
-
-static __always_inline void set_last_pgt(struct kvm_pgtable *pgt)
-{
-	WRITE_ONCE(raw_cpu_ptr(&s2_map_cpu)->last_pgt, pgt);
-}
 
 static u64 sum_percpu(u64 __percpu *v)
 {
@@ -80,11 +63,6 @@ static u64 sum_percpu(u64 __percpu *v)
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(*per_cpu_ptr(v, cpu));
 	return sum;
-}
-
-u64 s2_hooks_map_count(void)
-{
-	return sum_percpu(&s2_map_cpu.maps);
 }
 
 u64 s2_hooks_map_device_count(void)
@@ -160,7 +138,7 @@ static __always_inline void walk_range(u64 *ipa, u64 *size)
 
 /*
  * kvm_pgtable_stage2_map(pgt, ipa, size, phys, prot, mc[, flags]), mmu_lock held: a device
- * map, or the first RAM map on this CPU of a table (s2_ftrace_cb() took the others).
+ * map (s2_ftrace_cb() took the RAM ones, but for the very first map, on_other()).
  */
 static noinline notrace void on_map(struct ftrace_regs *fregs)
 {
@@ -171,15 +149,9 @@ static noinline notrace void on_map(struct ftrace_regs *fregs)
 	enum s2_attr attr;
 	struct s2_vm *vm;
 
-	if (!kvm)
+	if (!kvm || !is_device(prot, phys))
 		return;
 	rcu_read_lock();
-	if (!is_device(prot, phys)) {
-		/* RAM: only make sure the VM is known. */
-		if (vm_for(kvm))
-			set_last_pgt(pgt);
-		goto out;
-	}
 	attr = s2_prot_attr(prot, &s2_prot);
 	walk_range(&ipa, &size);
 	/* Runs are per CPU: KVM's mmu_lock keeps the task on this one (s2_ftrace_cb()). */
@@ -189,13 +161,11 @@ static noinline notrace void on_map(struct ftrace_regs *fregs)
 	} else {
 		vm = vm_for(kvm);
 		if (vm) {
-			set_last_pgt(pgt);
 			this_cpu_inc(s2_map_device_count);
 			if (s2_vm_note_map(vm, ipa, phys, size, attr))
 				s2_lc_kick(vm);
 		}
 	}
-out:
 	rcu_read_unlock();
 }
 
@@ -250,12 +220,8 @@ static void on_split(struct ftrace_regs *fregs)
 /* The table's teardown (pgt): every mapping is gone, and no map can use the table again. */
 static void on_destroy(struct ftrace_regs *fregs)
 {
-	struct kvm_pgtable *pgt = (struct kvm_pgtable *)s2_fregs_arg(fregs, 0);
 	struct s2_vm *vm = vm_of(fregs);
-	int cpu;
 
-	for_each_possible_cpu(cpu)
-		cmpxchg(&per_cpu_ptr(&s2_map_cpu, cpu)->last_pgt, pgt, NULL);
 	atomic64_inc(&s2_stats.destroy);
 	if (vm) {
 		trace_s2_unmap(vm, 0, U64_MAX);
@@ -276,11 +242,31 @@ static void on_vm_gone(struct ftrace_regs *fregs)
 	}
 }
 
+/*
+ * kvm_arch_vcpu_create(vcpu): a VM is known from its first vCPU, before it can take a fault
+ * (VMs that already had their vCPUs when the module loaded are found by discovery).
+ */
+static void on_vcpu(struct ftrace_regs *fregs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)s2_fregs_arg(fregs, 0);
+
+	vm_for(vcpu->kvm);
+}
+
 /* Every hooked call but the map's (the guard's included), and the capture sites. */
 static noinline notrace void on_other(unsigned long ip, struct ftrace_regs *fregs)
 {
 	unsigned int i;
 
+	if (ip - s2_map_addr < S2_SITE_SPAN) {
+		/*
+		 * The map's first call: its exact call-site address, from then on compared by
+		 * s2_ftrace_cb() (every CPU learns the same value).
+		 */
+		WRITE_ONCE(s2_ops.private, (void *)ip);
+		on_map(fregs);
+		return;
+	}
 	rcu_read_lock();
 	for (i = 0; i < S2_NHOOKS; i++) {
 		if (ip - s2_hook_addr[i] >= S2_SITE_SPAN)
@@ -301,6 +287,9 @@ static noinline notrace void on_other(unsigned long ip, struct ftrace_regs *freg
 		case S2_EV_DESTROY:
 			on_destroy(fregs);
 			break;
+		case S2_EV_VCPU:
+			on_vcpu(fregs);
+			break;
 		case S2_EV_NR:
 			on_vm_gone(fregs);
 			break;
@@ -314,27 +303,31 @@ out:
 	rcu_read_unlock();
 }
 
-/*
- * The one callback.  A RAM map of the table this CPU last mapped for (nearly every one) costs
- * a counter, a prot test (and on 6.17+ a PFN test) and a compare, with no lock.  KVM holds
- * its mmu_lock, a spinning lock (PREEMPT_RT is refused at build time, compat.h), around
- * every map: the task stays on its CPU and the plain per-CPU increment is safe.
- */
-static void notrace s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
-				 struct ftrace_ops *op, struct ftrace_regs *fregs)
+/* 6.17+: a RAM prot may map cacheable device memory (Grace); its PFN decides. */
+static noinline notrace void on_ram(struct ftrace_regs *fregs)
 {
-	struct s2_map_cpu *mc;
+	if (!pfn_is_map_memory(PHYS_PFN(s2_fregs_arg(fregs, 3))))
+		on_map(fregs);
+}
 
-	if (unlikely(ip - s2_map_addr >= S2_SITE_SPAN)) {
+/*
+ * The one callback.  A RAM map costs a compare with the map's call site and a prot test, and
+ * touches no data of the module.  The callback never saves its return address (its calls
+ * are tail calls, hooks.o is built with -foptimize-sibling-calls), hence S2_FRAMELESS.
+ */
+static void notrace S2_FRAMELESS s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
+					      struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	if (unlikely(ip != (unsigned long)READ_ONCE(op->private))) {
 		on_other(ip, fregs);
 		return;
 	}
-	mc = raw_cpu_ptr(&s2_map_cpu);
-	WRITE_ONCE(mc->maps, mc->maps + 1);
-	if (likely(!is_device(s2_fregs_arg(fregs, 4), s2_fregs_arg(fregs, 3)) &&
-		   READ_ONCE(mc->last_pgt) == (struct kvm_pgtable *)s2_fregs_arg(fregs, 0)))
+	if (unlikely(s2_prot_is_device_class(s2_fregs_arg(fregs, 4), &s2_prot))) {
+		on_map(fregs);
 		return;
-	on_map(fregs);
+	}
+	if (S2_CACHEABLE_PFNMAP)
+		on_ram(fregs);
 }
 
 static struct ftrace_ops s2_ops = {
@@ -358,7 +351,6 @@ static int pkvm_map_entry(struct s2_ret_args *a, struct kvm_pgtable *pgt, u64 ip
 {
 	struct kvm *kvm = pgt_kvm(pgt);
 
-	this_cpu_inc(s2_map_cpu.maps);
 	if (!kvm)
 		return 1;
 	rcu_read_lock();

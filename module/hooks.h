@@ -13,7 +13,6 @@ extern const char *s2_hooks_ret;
 int s2_hooks_init(void);
 void s2_hooks_stop(void);
 void s2_hooks_exit(void);
-u64 s2_hooks_map_count(void);
 u64 s2_hooks_map_device_count(void);
 u64 s2_hooks_unmap_count(void);
 unsigned long s2_hooks_missed(void);

@@ -136,8 +136,8 @@ function fault_row(f, what, target, mod,    n, note, mr, pr, v, extra) {
 		return
 	pairstat(f); n = xmed(f, "pages")
 	note = sprintf("per op %.0f -> %.0f ns (+%.0f)", S["a"] / n, S["b"] / n, (S["b"] - S["a"]) / n)
-	if (xmed(f, "maps") != "")
-		note = note sprintf("; module saw %s map calls, %s device", xmed(f, "maps"), xmed(f, "devmaps"))
+	if (xmed(f, "hooked") != "")
+		note = note sprintf("; map function's ftrace callers %s (tracefs), module saw %s device maps", xmed(f, "hooked"), xmed(f, "devmaps"))
 	else if (xmed(f, "devmaps") != "")
 		note = note "; device maps counted " xmed(f, "devmaps")
 	if (xmed(f, "settle_tail") != "")
@@ -195,8 +195,8 @@ END {
 	if ("P1.thp1g" in NP) {
 		pairstat("P1.thp1g")
 		ratio_row("P1.thp1g", "a new VM faults in 1 GiB of RAM with THP (2 MiB maps), module loaded / not", "-",
-		    sprintf("%.1f -> %.1f ms of guest time; stage-2 maps seen by the module %s; AnonHugePages %s MiB",
-		    S["a"] / 1e6, S["b"] / 1e6, xmed("P1.thp1g", "maps"), xmed("P1.thp1g", "thp_mib")))
+		    sprintf("%.1f -> %.1f ms of guest time; map function's ftrace callers %s (tracefs); AnonHugePages %s MiB",
+		    S["a"] / 1e6, S["b"] / 1e6, xmed("P1.thp1g", "hooked"), xmed("P1.thp1g", "thp_mib")))
 	}
 	if ("P2.summary" in NP) {
 		pairstat("P2.summary")

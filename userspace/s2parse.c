@@ -631,7 +631,8 @@ int s2_parse_stats(const char *buf, size_t len, const char *path, struct s2_stat
 	first_stat = n;
 	for (i = 0; i < S2_STAT_NR; i++)
 		specs[n++] = (struct kv_spec){ s2_stat_names[i], KV_U64, &out->val[i], 0, NULL, 0,
-					       i >= S2_STAT_FIRST_OPTIONAL };
+					       i >= S2_STAT_FIRST_OPTIONAL ||
+					       i == S2_STAT_PROBE_MAP };
 
 	if (format_line(&lx) || kv_lines(&lx, specs, n, NULL, NULL, NULL, NULL))
 		return -1;

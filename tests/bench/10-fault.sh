@@ -30,8 +30,9 @@
 #              can attach one (not 6.1: no DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
 # Figures: P1.dev, P1.ram, P1.unmap, P1.wrprotect, P1.relax, P1.teardown (mod ÷ off),
 # P1.dev-<peer> and P1.ram-<peer> (peer ÷ off) for floor, kprobe, kretfunc.  Each pair also
-# reports the map calls the module saw (maps=, devmaps=) and the device maps each peer
-# counted, as evidence that every hook fired per page.
+# reports the device maps the module saw (devmaps=), the map function's ftrace callers
+# after the RAM touch (hooked=, from tracefs: the module counts no RAM map), and the device
+# maps each peer counted: evidence that every hook was in place.
 # shellcheck source-path=SCRIPTDIR source=benchlib.sh
 . "${0%/*}/benchlib.sh"
 
@@ -81,7 +82,7 @@ p1_run() {
 			echo "module did not publish/walk $vm" >&2
 			return 1
 		fi
-		p1_m0=$(stats_v probe_map) p1_d0=$(stats_v probe_map_device) ;;
+		p1_d0=$(stats_v probe_map_device) ;;
 	floor) b_floor_start || return 1 ;;
 	kprobe | kretfunc) b_bt_start "$p1_v" || return 1 ;;
 	esac
@@ -99,7 +100,8 @@ p1_run() {
 	fi
 	p1_ram=$(b_touch F 2 all) || return 1
 	if [ "$p1_v" = mod ]; then
-		p1_m=$(($(stats_v probe_map) - p1_m0)) p1_dm=$(($(stats_v probe_map_device) - p1_d0))
+		p1_m=$(b_hooked) p1_dm=$(($(stats_v probe_map_device) - p1_d0))
+		[ "$p1_m" -ge 1 ] || { echo "kvm_pgtable_stage2_map not hooked during the touch" >&2; return 1; }
 	fi
 	if [ "$p1_v" = off ] || [ "$p1_v" = mod ]; then
 		p1_wp=$(b_time F "dirty 2 on") || return 1
@@ -148,9 +150,9 @@ while [ $i -le "$BENCH_PAIRS" ]; do
 	o_un=$1 o_dev=$2 o_ram=$3 o_wp=$4 o_rx=$5 o_td=$6
 	# shellcheck disable=SC2086,SC2154
 	set -- $R_mod
-	b_out pair "fig=P1.dev i=$i order=$ord a=$o_dev b=$(($2 + $9)) maps=$7 devmaps=$8" \
+	b_out pair "fig=P1.dev i=$i order=$ord a=$o_dev b=$(($2 + $9)) hooked=$7 devmaps=$8" \
 		"settle_tail=$9 pages=$npages"
-	b_out pair "fig=P1.ram i=$i order=$ord a=$o_ram b=$3 maps=$7 devmaps=$8 pages=$npages"
+	b_out pair "fig=P1.ram i=$i order=$ord a=$o_ram b=$3 hooked=$7 devmaps=$8 pages=$npages"
 	b_out pair "fig=P1.unmap i=$i order=$ord a=$o_un b=$1 pages=$npages"
 	b_out pair "fig=P1.wrprotect i=$i order=$ord a=$o_wp b=$4 pages=$npages"
 	b_out pair "fig=P1.relax i=$i order=$ord a=$o_rx b=$5 pages=$npages"

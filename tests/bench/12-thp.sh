@@ -19,12 +19,11 @@ b_meta
 SIZE_MIB=1024
 npages=$((SIZE_MIB * 1024 * 1024 / PS))
 
-# thp_run off|on: one run; prints "NS THP_MIB MAPS".
+# thp_run off|on: one run; prints "NS THP_MIB HOOKED" (HOOKED: b_hooked after the touch, - off).
 thp_run() {
 	h_m=-
 	if [ "$1" = on ]; then
 		mod_load || return 1
-		h_m0=$(stats_v probe_map)
 	fi
 	vmm_start T "ram:$G_RAM:16M" "ram:0x80000000:${SIZE_MIB}M" || {
 		cat "$S2_TMP/vmm.T/err" >&2
@@ -33,7 +32,10 @@ thp_run() {
 	h_ns=$(b_touch T 1 all) || return 1
 	# shellcheck disable=SC2153 # T_PID: set by vmm_start
 	h_thp=$(awk '$1 == "AnonHugePages:" { print int($2 / 1024) }' "/proc/$T_PID/smaps_rollup")
-	[ "$1" = off ] || h_m=$(($(stats_v probe_map) - h_m0))
+	if [ "$1" = on ]; then
+		h_m=$(b_hooked)
+		[ "$h_m" -ge 1 ] || { echo "kvm_pgtable_stage2_map not hooked during the touch" >&2; return 1; }
+	fi
 	vmm_stop T || return 1
 	if [ "$1" = on ]; then
 		wait_idle || { echo "module objects left after the VM" >&2; return 1; }
@@ -47,7 +49,7 @@ while [ $i -le "$BENCH_PAIRS" ]; do
 	b_pair $i "thp_run off" "thp_run on" || b_fail "thp-pair-$i" "$b_side run failed (a: off, b: on)"
 	# shellcheck disable=SC2086 # three fields each
 	set -- $b_a $b_b
-	b_out pair "fig=P1.thp1g i=$i order=$(b_order $i) a=$1 b=$4 thp_mib=$5 thp_mib_off=$2 maps=$6" \
+	b_out pair "fig=P1.thp1g i=$i order=$(b_order $i) a=$1 b=$4 thp_mib=$5 thp_mib_off=$2 hooked=$6" \
 		"pages=$npages"
 	i=$((i + 1))
 done

@@ -181,6 +181,14 @@ b_bt_stop() {
 	BT_COUNT=$(awk -F': ' '/^@maps\[/ { n += $2 } END { print n + 0 }' "$S2_TMP/bt.$1.out")
 }
 
+# b_hooked: how many ftrace callers kvm_pgtable_stage2_map has now (tracefs enabled_functions,
+# the kernel's own record; 0 when it is not hooked): evidence that a variant's hook was in
+# place for the faults it timed.
+b_hooked() {
+	awk '$1 == "kvm_pgtable_stage2_map" { gsub(/[()]/, "", $2); n = $2 } END { print n + 0 }' \
+		/sys/kernel/tracing/enabled_functions
+}
+
 # b_floor_start / b_floor_stop: the bare ftrace floor, an empty ftrace_ops callback on
 # kvm_pgtable_stage2_map registered as the module registers its hooks (probecost mode 4).
 b_floor_start() { insmod /s2/probecost.ko mode=4; }

@@ -47,10 +47,10 @@ t_run gone wait_gone "$vm"
 obs_check gone
 t_run unload mod_unload
 
-# A VM that maps only RAM is known from its first map, also when its stage-2 table reuses
-# the address of a destroyed VM's (the map callback's per-CPU last table is cleared when a
-# table is destroyed; tests/break/pgtstale.patch leaves it).  One VM after another, each on
-# a freshly freed table: the kernel hands the last freed object out again.
+# A VM that maps only RAM is known from its first vCPU, before it maps anything (the map
+# callback does nothing for RAM; tests/break/novcpu.patch drops the vCPU hook), and stays
+# known while it faults RAM in.  One VM after another, each on a freshly freed struct kvm:
+# the kernel hands the last freed object out again.
 t_run ram-only-load mod_load || exit 1
 n=0 why=
 while [ $n -lt 12 ] && [ -z "$why" ]; do
@@ -60,7 +60,8 @@ while [ $n -lt 12 ] && [ -z "$why" ]; do
 	fi
 	# shellcheck disable=SC2154 # set by vmm_start
 	vm=$R_VMS
-	vmm_cmd R "touch 0 0-3" >/dev/null || why="VM $n: touch failed"
+	wait_vm "$vm" || why="VM $n ($vm) not known from its vCPU"
+	[ -n "$why" ] || vmm_cmd R "touch 0 0-3" >/dev/null || why="VM $n: touch failed"
 	[ -n "$why" ] || wait_vm "$vm" || why="VM $n ($vm) not known after 4 RAM maps"
 	vmm_stop R
 	wait_gone "$vm" || why="${why:-VM $n ($vm) did not go}"

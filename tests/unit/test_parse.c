@@ -187,6 +187,12 @@ static const struct gcase good[] = {
 	  "probe_map_device 2\nprobe_map_failed 0\nprobe_unmap 0\nprobe_perm 0\nprobe_destroy 0\n"
 	  "probe_missed 18446744073709551615\ndrops 0\nranges 1\nlive_objects 3\nbytes_held 4096\n"
 	  "pci_bars 2\nvfio_bars 1\nresyncs 0\n" },
+	{ "stats without probe_map (after 0.2.0)", K_STATS, "format 2\n"
+	  "module_version 0.2.1\nkernel 6.1.0\npage_size 4096\nfwb 1\nlpa2 0\nkvm_mode vhe\n"
+	  "discovery kvm-debugfs\nvms 1\nvms_seen 1\nvms_gone 0\n"
+	  "probe_map_device 2\nprobe_map_failed 0\nprobe_unmap 0\nprobe_perm 0\nprobe_destroy 0\n"
+	  "probe_missed 0\ndrops 0\nranges 1\nranges_max 262144\nlive_objects 3\n"
+	  "bytes_held 4096\npci_bars 2\nvfio_bars 1\nresyncs 0\n" },
 	{ "summary empty", K_SUMMARY, SUMH },
 	{ "summary one", K_SUMMARY, SUMH SUMROW },
 	{ "summary padded header", K_SUMMARY, "format 1\n  vm    pid state  vfio_device vfio_nc "
@@ -772,6 +778,20 @@ static void test_values(void **state)
 	assert_string_equal(st.kernel, "6.12.0");
 	assert_int_equal(st.val[S2_STAT_RANGES_MAX], 262144);
 	assert_int_equal(st.val[S2_STAT_VFIO_BARS], 1);
+	assert_true(st.has[S2_STAT_PROBE_MAP]);
+	assert_int_equal(st.val[S2_STAT_PROBE_MAP], 10);
+	{
+		/* After 0.2.0 the module no longer counts every map call. */
+		static const char *const k = "probe_map 10\n";
+		char body[] = STATS;
+		char *p = strstr(body, k);
+
+		memmove(p, p + strlen(k), strlen(p + strlen(k)) + 1);
+		assert_int_equal(s2_parse_stats(body, strlen(body), "s", &st, &err), 0);
+		assert_false(st.has[S2_STAT_PROBE_MAP]);
+		assert_true(st.has[S2_STAT_PROBE_MAP_DEVICE]);
+		assert_int_equal(st.val[S2_STAT_PROBE_MAP_DEVICE], 2);
+	}
 	{
 		static const char hooked[] = "format 1\nmap_hook fprobe\n" STATS_BODY;
 
