@@ -51,18 +51,16 @@
 #endif
 
 /*
- * For a function that never saves its return address (hooks.c's callback: no frame, its
- * calls are tail calls): return-address signing would protect nothing there, and BTI needs
- * only its landing pad.  Sanitizers add calls (and a frame): there the kernel's own signing
- * stays.  scripts/build-module.sh checks the built callback.
+ * Return-address signing only where the return address is saved (hooks.c's callback: no
+ * frame, its calls are tail calls), not in every function as 6.1's pac-ret+leaf asks: a
+ * frame, should one appear (sanitizers, a change), is still signed.
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
-	defined(__SANITIZE_HWADDRESS__)
-#define S2_FRAMELESS
-#elif defined(CONFIG_ARM64_BTI_KERNEL)
-#define S2_FRAMELESS	__attribute__((target("branch-protection=bti")))
+#if defined(CONFIG_ARM64_PTR_AUTH_KERNEL) && defined(CONFIG_ARM64_BTI_KERNEL)
+#define S2_SIGN_IF_SAVED	__attribute__((target("branch-protection=pac-ret+bti")))
+#elif defined(CONFIG_ARM64_PTR_AUTH_KERNEL)
+#define S2_SIGN_IF_SAVED	__attribute__((target("branch-protection=pac-ret")))
 #else
-#define S2_FRAMELESS	__attribute__((target("branch-protection=none")))
+#define S2_SIGN_IF_SAVED
 #endif
 
 #if !IS_ENABLED(CONFIG_DYNAMIC_FTRACE)

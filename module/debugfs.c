@@ -70,7 +70,7 @@ static size_t s2_bytes_held(void)
 /**
  * DOC: stats
  *
- * ``format 2``, then one ``key value`` line per module-wide counter (docs/debugfs.md).
+ * ``format 3``, then one ``key value`` line per module-wide counter (docs/debugfs.md).
  */
 static int s2_stats_show(struct seq_file *m, void *v)
 {
@@ -129,7 +129,7 @@ static u64 snap_failed(const struct s2_vm_snap *s)
 /**
  * DOC: summary
  *
- * ``format 2``, a header line (S2_SUMMARY_COLUMNS), then one line per VM in ascending
+ * ``format 3``, a header line (S2_SUMMARY_COLUMNS), then one line per VM in ascending
  * pid, fd order: name, pid, state, pages of vfio and other device memory by attribute,
  * failed device-memory maps, dropped events.
  */
@@ -177,7 +177,7 @@ static struct s2_vm *vm_file_get(struct inode *inode)
 /**
  * DOC: status
  *
- * ``format 2`` then ``key value`` lines for one VM (docs/debugfs.md).
+ * ``format 3`` then ``key value`` lines for one VM (docs/debugfs.md).
  */
 static int s2_status_show(struct seq_file *m, void *v)
 {
@@ -312,7 +312,7 @@ static void bdf_str(const struct s2_src *src, char *bdf, size_t bsz, char *bar, 
 /**
  * DOC: mappings
  *
- * ``format 2``, a header line (S2_MAPPINGS_COLUMNS), then one line per tracked range in
+ * ``format 3``, a header line (S2_MAPPINGS_COLUMNS), then one line per tracked range in
  * ascending IPA order: IPA range, PA range, pages, level, attribute, MemAttr, permissions,
  * class, PCI BDF, BAR (or VFIO region), driver, how it was attributed (``vma``, ``pa``,
  * ``-``) and why it got its attribute (a keyword, docs/debugfs.md).
@@ -525,7 +525,7 @@ static void s2_table_stop(struct seq_file *m, void *v)
 /**
  * DOC: table
  *
- * Reading walks the VM's stage-2 table: ``format 2``, a header line (S2_TABLE_COLUMNS),
+ * Reading walks the VM's stage-2 table: ``format 3``, a header line (S2_TABLE_COLUMNS),
  * one line per coalesced run of leaves (RAM included), then ``result ok|unavailable``.
  */
 static int s2_table_show(struct seq_file *m, void *v)
@@ -585,7 +585,7 @@ struct s2_report {
  * DOC: verify
  *
  * Opening settles the VM, walks its stage-2 table and compares it with the tracked state:
- * ``format 2``, ``key value`` lines (result, differences, walked_leaves, table_device_pages,
+ * ``format 3``, ``key value`` lines (result, differences, walked_leaves, table_device_pages,
  * tracked_device_pages, pending_pages, chunks, max_lock_hold_us), then one ``diff`` line per
  * difference (at most 1000).
  */

@@ -94,13 +94,20 @@ static struct kvm *pgt_kvm(struct kvm_pgtable *pgt)
 	return mmu == &kvm->arch.mmu ? kvm : NULL;
 }
 
+/*
+ * Set by s2_hooks_stop() before its grace period: a handler that enters its RCU read section
+ * later (a task preempted in the vCPU hook's preemptible call, or inside ftrace's caller)
+ * creates nothing.
+ */
+static bool s2_hooks_stopping;
+
 /* The tracked VM of @kvm, created on first sight (RCU read section). */
 static struct s2_vm *vm_for(struct kvm *kvm)
 {
 	struct s2_vm *vm = s2_vm_find(kvm);
 	bool created;
 
-	if (!vm) {
+	if (!vm && !READ_ONCE(s2_hooks_stopping)) {
 		vm = s2_vm_create(kvm, GFP_NOWAIT, &created, s2_lc_init_vm);
 		if (created)
 			s2_lc_vm_new(vm);
@@ -154,7 +161,10 @@ static noinline notrace void on_map(struct ftrace_regs *fregs)
 	rcu_read_lock();
 	attr = s2_prot_attr(prot, &s2_prot);
 	walk_range(&ipa, &size);
-	/* Runs are per CPU: KVM's mmu_lock keeps the task on this one (s2_ftrace_cb()). */
+	/*
+	 * Runs are per CPU: KVM holds its mmu_lock, a spinning lock (PREEMPT_RT is refused at
+	 * build time, compat.h), around every map, so the task stays on this CPU.
+	 */
 	if (likely(s2_vm_run_extend(kvm, ipa, phys, size, attr))) {
 		/* The next page of a BAR this CPU is faulting in: no lock, no lookup. */
 		this_cpu_inc(s2_map_device_count);
@@ -312,11 +322,12 @@ static noinline notrace void on_ram(struct ftrace_regs *fregs)
 
 /*
  * The one callback.  A RAM map costs a compare with the map's call site and a prot test, and
- * touches no data of the module.  The callback never saves its return address (its calls
- * are tail calls, hooks.o is built with -foptimize-sibling-calls), hence S2_FRAMELESS.
+ * touches no other data of the module than its ops.  The callback never saves its return
+ * address (its calls are tail calls, hooks.o is built with -foptimize-sibling-calls): it
+ * needs no return-address signing (S2_SIGN_IF_SAVED).
  */
-static void notrace S2_FRAMELESS s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
-					      struct ftrace_ops *op, struct ftrace_regs *fregs)
+static void notrace S2_SIGN_IF_SAVED s2_ftrace_cb(unsigned long ip, unsigned long parent_ip,
+						  struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	if (unlikely(ip != (unsigned long)READ_ONCE(op->private))) {
 		on_other(ip, fregs);
@@ -351,13 +362,14 @@ static int pkvm_map_entry(struct s2_ret_args *a, struct kvm_pgtable *pgt, u64 ip
 {
 	struct kvm *kvm = pgt_kvm(pgt);
 
-	if (!kvm)
+	/* RAM: nothing to record (the VM is known from its vCPUs). */
+	a->device = is_device(prot, phys);
+	if (!kvm || !a->device)
 		return 1;
 	rcu_read_lock();
 	a->vm = vm_for(kvm);
 	rcu_read_unlock();
-	a->device = is_device(prot, phys);
-	if (!a->vm || !a->device)
+	if (!a->vm)
 		return 1;
 	walk_range(&ipa, &size);
 	a->ipa = ipa;
@@ -680,6 +692,7 @@ void s2_hooks_stop(void)
 {
 	unsigned int i;
 
+	WRITE_ONCE(s2_hooks_stopping, true);
 	/* The reverse of the arming order: the map first, the teardown after it. */
 	for (i = S2_NHOOKS - 1; i >= 1; i--) {
 		if (s2_ret_on[i]) {
@@ -691,7 +704,10 @@ void s2_hooks_stop(void)
 			s2_hook_on[i] = false;
 		}
 	}
-	/* What a callback does runs in an RCU read section (s2_ftrace_cb()): wait for it. */
+	/*
+	 * What a callback does runs in an RCU read section (s2_ftrace_cb()): wait for it.  A
+	 * section that starts later sees s2_hooks_stopping.
+	 */
 	synchronize_rcu();
 }
 

@@ -31,7 +31,7 @@
 
 #include <kvm_s2stat/decode.h>
 
-#define S2STAT_VERSION		"0.2.0"
+#define S2STAT_VERSION		"0.3.0"
 
 /* Module-wide counters (the stats file). */
 struct s2_stats {

@@ -129,17 +129,6 @@ magic=$(modinfo -F vermagic "$mod/$name.ko")
 kogcc=$(ko_gcc_major "$mod/$name.ko")
 [ "$kogcc" = "$kgcc" ] || die "line $LINE: module built by gcc-$kogcc, kernel by gcc-$kgcc"
 
-# The map callback is built without return-address signing (S2_FRAMELESS, module/compat.h):
-# it must never save its return address, which this build's code shows.
-if [ "$name" = kvm_s2stat ]; then
-	cb=$("${cross}objdump" -d "$mod/module/hooks.o" |
-		awk '/<s2_ftrace_cb>:/ { f = 1; next } f && /^$/ { exit } f')
-	[ -n "$cb" ] || die "line $LINE: no s2_ftrace_cb in hooks.o"
-	if ! echo "$cb" | grep -q paciasp && echo "$cb" | grep -qE '(stp|str)[[:space:]].*x30'; then
-		die "line $LINE: s2_ftrace_cb saves its return address unsigned (S2_FRAMELESS, module/compat.h)"
-	fi
-fi
-
 cp "$mod/$name.ko" "$ko.tmp"
 mv "$ko.tmp" "$ko"
 echo "$stamp" >"$stampf"

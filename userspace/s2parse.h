@@ -59,7 +59,7 @@ struct s2_version {
 /* stats: numeric counters, in docs/debugfs.md order. */
 enum s2_stat {
 	S2_STAT_VMS, S2_STAT_VMS_SEEN, S2_STAT_VMS_GONE,
-	S2_STAT_PROBE_MAP,	/* optional: modules up to 0.2.0 only */
+	S2_STAT_PROBE_MAP,	/* optional: formats 1 and 2 only */
 	S2_STAT_PROBE_MAP_DEVICE, S2_STAT_PROBE_MAP_FAILED, S2_STAT_PROBE_UNMAP,
 	S2_STAT_PROBE_PERM, S2_STAT_PROBE_DESTROY, S2_STAT_PROBE_MISSED, S2_STAT_DROPS,
 	S2_STAT_RANGES, S2_STAT_RANGES_MAX, S2_STAT_LIVE_OBJECTS, S2_STAT_BYTES_HELD,

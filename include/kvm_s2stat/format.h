@@ -7,8 +7,11 @@
 #ifndef KVM_S2STAT_FORMAT_H
 #define KVM_S2STAT_FORMAT_H
 
-#define S2_FORMAT_VERSION	2
-/* The oldest format this CLI still reads (format 1: mappings without via and reason). */
+#define S2_FORMAT_VERSION	3
+/*
+ * The oldest format this CLI still reads (format 1: mappings without via and reason;
+ * formats 1 and 2: stats with probe_map).
+ */
 #define S2_FORMAT_OLDEST	1
 
 #define S2_DEBUGFS_DIR		"kvm_s2stat"

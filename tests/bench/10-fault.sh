@@ -101,7 +101,8 @@ p1_run() {
 	p1_ram=$(b_touch F 2 all) || return 1
 	if [ "$p1_v" = mod ]; then
 		p1_m=$(b_hooked) p1_dm=$(($(stats_v probe_map_device) - p1_d0))
-		[ "$p1_m" -ge 1 ] || { echo "kvm_pgtable_stage2_map not hooked during the touch" >&2; return 1; }
+		[ "$p1_m" -ge 1 ] ||
+			{ echo "kvm_pgtable_stage2_map not hooked during the touch" >&2; return 1; }
 	fi
 	if [ "$p1_v" = off ] || [ "$p1_v" = mod ]; then
 		p1_wp=$(b_time F "dirty 2 on") || return 1

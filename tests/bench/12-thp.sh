@@ -34,7 +34,8 @@ thp_run() {
 	h_thp=$(awk '$1 == "AnonHugePages:" { print int($2 / 1024) }' "/proc/$T_PID/smaps_rollup")
 	if [ "$1" = on ]; then
 		h_m=$(b_hooked)
-		[ "$h_m" -ge 1 ] || { echo "kvm_pgtable_stage2_map not hooked during the touch" >&2; return 1; }
+		[ "$h_m" -ge 1 ] ||
+			{ echo "kvm_pgtable_stage2_map not hooked during the touch" >&2; return 1; }
 	fi
 	vmm_stop T || return 1
 	if [ "$1" = on ]; then

@@ -146,7 +146,7 @@ vmm_start R "ram:$G_RAM:16M" "vfio:$G_IVS:$S2_IVSHMEM:2" || b_fail vmm-start "$(
 vm=$R_VMS
 npages=$((256 * 1024 * 1024 / PS))
 half=$((npages / 2))
-# The VM becomes known with its first map: a RAM page (slot 0 holds the guest program).
+# The VM is known from its vCPU; one RAM page (slot 0 holds the guest program) is mapped too.
 b_touch R 0 0 >/dev/null || b_fail touch-ram
 wait_vm "$vm" || b_fail vm-dir
 t_eq vm-state "$(sum "$vm" "$VFIO_COL") $(st "$vm" ranges)" "0 0"

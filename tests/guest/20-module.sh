@@ -13,7 +13,7 @@
 t_run devices setup_devices || exit 1
 t_run load mod_load || exit 1
 case $(cat "$S2_DFS/version") in
-"kvm_s2stat "*" format 2") t_ok version ;;
+"kvm_s2stat "*" format 3") t_ok version ;;
 *) t_fail version "$(cat "$S2_DFS/version")" ;;
 esac
 t_eq stats-page-size "$(stats_v page_size)" "$PS"

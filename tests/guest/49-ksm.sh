@@ -45,6 +45,7 @@ ksm_kp_clear
 if ! { echo 'p:s2ksm/ksm_map kvm_pgtable_stage2_map' >>$TR/kprobe_events &&
 	echo 1 >$TR/events/s2ksm/ksm_map/enable && map_hits >/dev/null; }; then
 	t_fail map-probe "cannot add a kprobe event on kvm_pgtable_stage2_map"
+	ksm_kp_clear
 	exit 1
 fi
 

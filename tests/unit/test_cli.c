@@ -241,7 +241,7 @@ static void test_help_version(void **state)
 	assert_true(max_line(r.out) <= 80);
 	run_free(&r);
 	RUN(&r, "--version");
-	snprintf(want, sizeof(want), "kvm-s2stat %s (debugfs format 2, JSON schema %d)",
+	snprintf(want, sizeof(want), "kvm-s2stat %s (debugfs format 3, JSON schema %d)",
 		 KVM_S2STAT_VERSION, KVM_S2STAT_JSON_SCHEMA);
 	expect_run(&r, 0, want, NULL);
 	assert_int_equal(KVM_S2STAT_JSON_SCHEMA, 2);
@@ -1227,7 +1227,7 @@ static void test_format_version(void **state)
 	put(p, "kvm_s2stat 0.9.0 format 4\n");
 	RUN(&r, "--debugfs", t, "--proc", proc);
 	expect_run(&r, 7, NULL, "module 0.9.0 writes format 4, but kvm-s2stat " KVM_S2STAT_VERSION
-		   " reads formats 1 to 2 only");
+		   " reads formats 1 to 3 only");
 	run_free(&r);
 	RUN(&r, "--debugfs", t, "--proc", proc, "-j");
 	expect_run(&r, 7, "{\"error\":", NULL);
@@ -1235,9 +1235,9 @@ static void test_format_version(void **state)
 
 	t = copy_tree("one-vm-6.12", "fmt3");
 	snprintf(p, sizeof(p), "%s/kvm_s2stat/4242-11/mappings", t);
-	put(p, "format 3\nwhatever comes next\n");
+	put(p, "format 4\nwhatever comes next\n");
 	RUN(&r, "--debugfs", t, "--proc", proc, "-D");
-	expect_run(&r, 7, NULL, "kvm_s2stat/4242-11/mappings:1: format 3, but");
+	expect_run(&r, 7, NULL, "kvm_s2stat/4242-11/mappings:1: format 4, but");
 	run_free(&r);
 }
 

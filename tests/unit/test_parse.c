@@ -187,8 +187,8 @@ static const struct gcase good[] = {
 	  "probe_map_device 2\nprobe_map_failed 0\nprobe_unmap 0\nprobe_perm 0\nprobe_destroy 0\n"
 	  "probe_missed 18446744073709551615\ndrops 0\nranges 1\nlive_objects 3\nbytes_held 4096\n"
 	  "pci_bars 2\nvfio_bars 1\nresyncs 0\n" },
-	{ "stats without probe_map (after 0.2.0)", K_STATS, "format 2\n"
-	  "module_version 0.2.1\nkernel 6.1.0\npage_size 4096\nfwb 1\nlpa2 0\nkvm_mode vhe\n"
+	{ "stats without probe_map (format 3)", K_STATS, "format 3\n"
+	  "module_version 0.3.0\nkernel 6.1.0\npage_size 4096\nfwb 1\nlpa2 0\nkvm_mode vhe\n"
 	  "discovery kvm-debugfs\nvms 1\nvms_seen 1\nvms_gone 0\n"
 	  "probe_map_device 2\nprobe_map_failed 0\nprobe_unmap 0\nprobe_perm 0\nprobe_destroy 0\n"
 	  "probe_missed 0\ndrops 0\nranges 1\nranges_max 262144\nlive_objects 3\n"
@@ -285,7 +285,7 @@ static const struct bcase bad[] = {
 	/* version */
 	{ "version empty", K_VERSION, "", M8, "f: empty file" },
 	{ "version no newline", K_VERSION, "kvm_s2stat 0.1.0 format 1", M8, "f:1: last line" },
-	{ "version format 3", K_VERSION, "kvm_s2stat 0.3.0 format 3\n", M7, "writes format 3" },
+	{ "version format 4", K_VERSION, "kvm_s2stat 0.4.0 format 4\n", M7, "writes format 4" },
 	{ "version format 0", K_VERSION, "kvm_s2stat 0.2.0 format 0\n", M7, "format 0" },
 	{ "version short", K_VERSION, "kvm_s2stat 0.1.0 format\n", M8, "f:1:" },
 	{ "version long", K_VERSION, "kvm_s2stat 0.1.0 format 1 x\n", M8, "f:1:" },
@@ -297,7 +297,7 @@ static const struct bcase bad[] = {
 	{ "version tab", K_VERSION, "kvm_s2stat\t0.1.0 format 1\n", M8, "f:1: byte 0x09" },
 	/* format line, shared */
 	{ "stats empty", K_STATS, "", M8, "f: empty file" },
-	{ "stats format 3", K_STATS, "format 3\n" STATS_BODY, M7, "f:1: format 3" },
+	{ "stats format 4", K_STATS, "format 4\n" STATS_BODY, M7, "f:1: format 4" },
 	{ "stats format word", K_STATS, "fromat 1\n" STATS_BODY, M8, "f:1:" },
 	{ "stats format hex garbage", K_STATS, "format 0xg\n" STATS_BODY, M8, "f:1:" },
 	{ "stats format extra", K_STATS, "format 1 1\n" STATS_BODY, M8, "f:1:" },
@@ -333,7 +333,7 @@ static const struct bcase bad[] = {
 	{ "summary header short", K_SUMMARY, "format 1\nvm pid state\n", M8, "f:2:" },
 	{ "summary header long", K_SUMMARY, "format 1\nvm pid state vfio_device vfio_nc "
 	  "vfio_normal other_device other_nc other_normal failed drops x\n", M8, "f:2:" },
-	{ "summary format 3", K_SUMMARY, "format 3\n", M7, "f:1: format 3" },
+	{ "summary format 4", K_SUMMARY, "format 4\n", M7, "f:1: format 4" },
 	{ "summary few columns", K_SUMMARY, SUMH "4242-11 4242 exact 0 32 0 16 0 0 0\n", M8,
 	  "f:3: 10 columns" },
 	{ "summary many columns", K_SUMMARY, SUMH "4242-11 4242 exact 0 32 0 16 0 0 0 0 0\n", M8,
@@ -361,7 +361,7 @@ static const struct bcase bad[] = {
 	{ "summary NUL", K_SUMMARY, SUMH "4242-11 4242 exact 0 32 0 16 0 0 0 0\0\n", M8,
 	  "f:3: byte 0x00" },
 	/* status */
-	{ "status format 3", K_STATUS, "format 3\n", M7, "f:1:" },
+	{ "status format 4", K_STATUS, "format 4\n", M7, "f:1:" },
 	{ "status missing key", K_STATUS, STATUS_HEAD STATUS_COUNTS STATUS_BYTES, M8,
 	  "required key 'ranges'" },
 	{ "status vm name", K_STATUS, "format 1\nvm 4242_11\n", M8, "f:2: vm" },
@@ -593,7 +593,7 @@ static const struct bcase bad[] = {
 	  "diff moved 0x0000000010010000 0x0000000010020000 table=- tracked=-\n", M8,
 	  "f:4: diff with neither side" },
 	/* effective */
-	{ "effective format 3", K_EFFECTIVE, "format 3\nresult ok\n", M7, "format 3" },
+	{ "effective format 4", K_EFFECTIVE, "format 4\nresult ok\n", M7, "format 4" },
 	{ "effective no result", K_EFFECTIVE, "format 1\nkernel_half ok\n", M8, "'result'" },
 	{ "effective bad result", K_EFFECTIVE, "format 1\nresult maybe\n", M8, "f:2: result" },
 	{ "effective unavailable rows", K_EFFECTIVE, "format 1\nresult unavailable\n" EHDR, M8,
