@@ -328,14 +328,14 @@ static_assert(__same_type(&pkvm_pgtable_stage2_destroy, s2_destroy_proto *), S2_
 /*
  * hooks.c arms the hooks in this order and disarms them in the reverse one.  The guard
  * (kvm_arch_destroy_vm) comes first: it is armed before any other and disarmed last.  The
- * map comes last: every hook that forgets state (unmap, teardown) is in place before a map
- * can record any.  Teardown: 6.19+ first calls _destroy_range() once per GiB of IPA space
+ * hooks that create VM state come last, the vCPU's after the maps: every hook that keeps a
+ * VM's state current (unmap, teardown, the maps) is in place before a VM object, and its
+ * first walk, can exist.  Teardown: 6.19+ first calls _destroy_range() once per GiB of IPA space
  * (4 million calls for a 52-bit VM) on the already unlinked table, then _destroy_pgd(); only
  * the latter is hooked, and it clears everything.
  */
 static const struct s2_hook_def s2_hook_defs[] = {
 	S2_HOOK(kvm_arch_destroy_vm, NR, ALWAYS),
-	S2_HOOK(kvm_arch_vcpu_create, VCPU, ALWAYS),
 	S2_HOOK(kvm_pgtable_stage2_unmap, UNMAP, WALKABLE),
 	S2_HOOK(kvm_pgtable_stage2_wrprotect, WRPROTECT, WALKABLE),
 	S2_HOOK(kvm_pgtable_stage2_relax_perms, RELAX, WALKABLE),
@@ -359,6 +359,7 @@ static const struct s2_hook_def s2_hook_defs[] = {
 	S2_HOOK(pkvm_pgtable_stage2_destroy, DESTROY, PKVM),
 #endif
 #endif
+	S2_HOOK(kvm_arch_vcpu_create, VCPU, ALWAYS),
 };
 #endif /* S2_COMPAT_HOOK_DEFS */
 

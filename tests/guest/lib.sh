@@ -143,6 +143,17 @@ _wait_lines() {
 		sleep 0.02
 	done
 }
+# _vmm_holder_stop DIR: end the FIFO holder and reap it here.  Left to die unwaited, its
+# SIGCHLD reached the shell later, in the middle of a KTAP line's write to the console
+# (busybox sh's handlers do not restart it), and the line was lost (6.12/vhe, 2026-12-04:
+# "plan 1..603 but 602 results", 44-devices/stop-e missing).
+_vmm_holder_stop() {
+	_vh=$(cat "$1/holder" 2>/dev/null) || return 0
+	kill -9 "$_vh" 2>/dev/null
+	wait "$_vh" 2>/dev/null
+	rm -f "$1/holder"
+	return 0
+}
 vmm_start() {
 	_vn=$1; shift
 	[ -x "$S2_VMM" ] || { echo "vmm_start: $S2_VMM not built" >&2; return 1; }
@@ -159,7 +170,8 @@ vmm_start() {
 	if ! _wait_lines "$_vd/out" 0 "$_vp" "${VMM_TIMEOUT:-120}"; then
 		echo "vmm_start: s2vmm $* did not get ready:" >&2
 		sed 's/^/  /' "$_vd/err" >&2
-		kill -9 "$_vp" "$(cat "$_vd/holder")" 2>/dev/null; wait "$_vp" 2>/dev/null
+		kill -9 "$_vp" 2>/dev/null; wait "$_vp" 2>/dev/null
+		_vmm_holder_stop "$_vd"
 		return 1
 	fi
 	_r=$(head -n1 "$_vd/out")
@@ -194,9 +206,9 @@ vmm_stop() {
 	_i=0
 	while _alive "$_vp" && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 	_alive "$_vp" && { echo "vmm_stop: killing $1 ($_vp)" >&2; kill -9 "$_vp"; }
-	kill -9 "$(cat "$_vd/holder")" 2>/dev/null
 	wait "$_vp" 2>/dev/null
 	_rc=$?
+	_vmm_holder_stop "$_vd"
 	rm -f "$_vd/pid"
 	return $_rc
 }
