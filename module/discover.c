@@ -101,7 +101,7 @@ void s2_discover(void)
 			vm = s2_vm_create(sd->kvm, GFP_KERNEL, &created, s2_lc_init_vm);
 			if (vm && created) {
 				vm->found_at_load = true;
-				s2_lc_vm_new(vm);
+				s2_lc_vm_new(vm, 0);
 			}
 			kvm_put_kvm(sd->kvm);
 		}

@@ -101,8 +101,17 @@ static struct kvm *pgt_kvm(struct kvm_pgtable *pgt)
  */
 static bool s2_hooks_stopping;
 
-/* The tracked VM of @kvm, created on first sight (RCU read section). */
-static struct s2_vm *vm_for(struct kvm *kvm)
+/*
+ * How long a VM learnt from its first vCPU waits for its first walk: a VMM's probe VM (QEMU
+ * creates one with a vCPU to read the host CPU's features, then closes it) is gone by then,
+ * and no KVM reference of ours outlives the VMM's close of it.  Were ours the last, KVM
+ * would tear the VM down only when we drop it, and a next VM of the process that reuses its
+ * fd would find its "<pid>-<fd>" debugfs name still taken.
+ */
+#define S2_VCPU_PUBLISH_DELAY	(HZ / 4)
+
+/* The tracked VM of @kvm, created on first sight (RCU read section); published after @delay. */
+static struct s2_vm *vm_for(struct kvm *kvm, unsigned long delay)
 {
 	struct s2_vm *vm = s2_vm_find(kvm);
 	bool created;
@@ -110,7 +119,7 @@ static struct s2_vm *vm_for(struct kvm *kvm)
 	if (!vm && !READ_ONCE(s2_hooks_stopping)) {
 		vm = s2_vm_create(kvm, GFP_NOWAIT, &created, s2_lc_init_vm);
 		if (created)
-			s2_lc_vm_new(vm);
+			s2_lc_vm_new(vm, delay);
 	}
 	return vm;
 }
@@ -169,7 +178,7 @@ static noinline notrace void on_map(struct ftrace_regs *fregs)
 		/* The next page of a BAR this CPU is faulting in: no lock, no lookup. */
 		this_cpu_inc(s2_map_device_count);
 	} else {
-		vm = vm_for(kvm);
+		vm = vm_for(kvm, 0);
 		if (vm) {
 			this_cpu_inc(s2_map_device_count);
 			if (s2_vm_note_map(vm, ipa, phys, size, attr))
@@ -260,7 +269,7 @@ static void on_vcpu(struct ftrace_regs *fregs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)s2_fregs_arg(fregs, 0);
 
-	vm_for(vcpu->kvm);
+	vm_for(vcpu->kvm, S2_VCPU_PUBLISH_DELAY);
 }
 
 /* Every hooked call but the map's (the guard's included), and the capture sites. */
@@ -367,7 +376,7 @@ static int pkvm_map_entry(struct s2_ret_args *a, struct kvm_pgtable *pgt, u64 ip
 	if (!kvm || !a->device)
 		return 1;
 	rcu_read_lock();
-	a->vm = vm_for(kvm);
+	a->vm = vm_for(kvm, 0);
 	rcu_read_unlock();
 	if (!a->vm)
 		return 1;

@@ -367,11 +367,16 @@ void s2_lc_init_vm(struct s2_vm *vm)
 	mutex_init(&vm->lc.settle_lock);
 }
 
-/* s2_lc_vm_new() - a VM object was created (hook or discovery): publish it. */
-void s2_lc_vm_new(struct s2_vm *vm)
+/**
+ * s2_lc_vm_new() - a VM object was created (hook or discovery): publish it.
+ * @vm: the new VM.
+ * @delay: jiffies before its first walk takes a KVM reference (hooks.c: a VM learnt from
+ *	its vCPU may be a VMM's short-lived probe, which had better be gone by then).
+ */
+void s2_lc_vm_new(struct s2_vm *vm, unsigned long delay)
 {
 	if (!READ_ONCE(s2_lc_exiting))
-		queue_work_ref(vm, 0);
+		queue_work_ref(vm, delay);
 }
 
 /**

@@ -18,7 +18,7 @@ struct s2_view_ops {
 int s2_lc_init(void);
 void s2_lc_set_view(const struct s2_view_ops *ops);
 void s2_lc_init_vm(struct s2_vm *vm);
-void s2_lc_vm_new(struct s2_vm *vm);
+void s2_lc_vm_new(struct s2_vm *vm, unsigned long delay);
 void s2_lc_vm_gone(struct s2_vm *vm);
 void s2_lc_kick(struct s2_vm *vm);
 int s2_lc_settle(struct s2_vm *vm);
