@@ -195,6 +195,19 @@ _obs_reduce() {
 		s/ [a-z]+=/ /g
 		s/^(obs_[a-z]+ [0-9]+ [0-9-]+) 0x/\1 t0x/' | awk -v mark="$1" -v DEVB="$2" -v NCB="$3" -v PS="$S2_PAGE_SIZE" \
 		-v ramf="$_od/ram" -v statef="$_od/state" -v outf="$_od/state.new" '
+	# The tracer prints "-------" for a task whose tgid it has not saved yet (it saves
+	# them at context switches): a vCPU thread still in KVM_RUN when the stream is read
+	# (7.3/vhe, 00-testbed obs-self, 2026-12-04).  Ask /proc while the task lives.
+	function tgid_of(pid, t,  line, f) {
+		if (t !~ /^-/) return t
+		if (!(pid in tg)) {
+			f = "/proc/" pid "/status"
+			while ((getline line < f) > 0)
+				if (line ~ /^Tgid:/) { sub(/^Tgid:[ \t]*/, "", line); tg[pid] = line; break }
+			close(f)
+		}
+		return (pid in tg) ? tg[pid] : t
+	}
 	function hex(s,  v, i, c) {
 		s = tolower(s); sub(/^0x/, "", s); v = 0
 		for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)); if (!c) break; v = v * 16 + c - 1 }
@@ -272,7 +285,8 @@ _obs_reduce() {
 	$1 == "x" { next }
 	$1 == "obs_map" || $1 == "obs_pmap" {
 		# task tgid pgt ipa size phys prot
-		if (!($4 in owner)) owner[$4] = $3
+		t = tgid_of($2, $3)
+		if (!($4 in owner) || (owner[$4] ~ /^-/ && t !~ /^-/)) owner[$4] = t
 		pend[$2] = $4 " " $5 " " $6 " " $7 " " $8
 		next
 	}
