@@ -13,10 +13,9 @@
  * is needed.  A device map that continues its CPU's previous one only extends a per-CPU run
  * (vm.c, "Runs").  A RAM map costs the ftrace call, a compare and a prot test (on 6.17+ also
  * a PFN test) and nothing else (s2_ftrace_cb()): a VM is known from its first vCPU, not from
- * its maps.  Handlers never sleep and allocate only
- * GFP_NOWAIT within the budget (vm.c).  The same ops serves capture.c's call sites while a
- * reader has them armed: one ops, because kernels before 6.3 test every registered ops on
- * every hooked call.
+ * its maps.  Handlers never sleep and allocate only GFP_NOWAIT within the budget (vm.c).
+ * The same ops serves capture.c's call sites while a reader has them armed: one ops,
+ * because kernels before 6.3 test every registered ops on every hooked call.
  *
  * pKVM 6.14+ owns the guest's table, which cannot be read back: there the map and relax
  * calls get an entry and return hook (fprobe, or kretprobe without CONFIG_FPROBE).
@@ -153,8 +152,8 @@ static __always_inline void walk_range(u64 *ipa, u64 *size)
 }
 
 /*
- * kvm_pgtable_stage2_map(pgt, ipa, size, phys, prot, mc[, flags]), mmu_lock held: a device
- * map (s2_ftrace_cb() took the RAM ones, but for the very first map, on_other()).
+ * kvm_pgtable_stage2_map(pgt, ipa, size, phys, prot, mc[, flags]), mmu_lock held, of device
+ * memory: its callers (s2_ftrace_cb(), on_ram(), on_other()) have told RAM apart.
  */
 static noinline notrace void on_map(struct ftrace_regs *fregs)
 {
@@ -165,7 +164,7 @@ static noinline notrace void on_map(struct ftrace_regs *fregs)
 	enum s2_attr attr;
 	struct s2_vm *vm;
 
-	if (!kvm || !is_device(prot, phys))
+	if (!kvm)
 		return;
 	rcu_read_lock();
 	attr = s2_prot_attr(prot, &s2_prot);
@@ -272,7 +271,7 @@ static void on_vcpu(struct ftrace_regs *fregs)
 	vm_for(vcpu->kvm, S2_VCPU_PUBLISH_DELAY);
 }
 
-/* Every hooked call but the map's (the guard's included), and the capture sites. */
+/* Every hooked call (the guard's included) but the map's once learnt, and the capture sites. */
 static noinline notrace void on_other(unsigned long ip, struct ftrace_regs *fregs)
 {
 	unsigned int i;
@@ -283,7 +282,8 @@ static noinline notrace void on_other(unsigned long ip, struct ftrace_regs *freg
 		 * s2_ftrace_cb() (every CPU learns the same value).
 		 */
 		WRITE_ONCE(s2_ops.private, (void *)ip);
-		on_map(fregs);
+		if (is_device(s2_fregs_arg(fregs, 4), s2_fregs_arg(fregs, 3)))
+			on_map(fregs);
 		return;
 	}
 	rcu_read_lock();

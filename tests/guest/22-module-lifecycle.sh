@@ -49,9 +49,9 @@ t_run unload mod_unload
 
 # A VM that maps only RAM is known from its first vCPU, before it maps anything (s2vmm runs
 # no guest code before its first touch; the map callback does nothing for RAM;
-# tests/break/novcpu.patch drops the vCPU hook), and stays
-# known while it faults RAM in.  One VM after another, each on a freshly freed struct kvm:
-# the kernel hands the last freed object out again.
+# tests/break/novcpu.patch drops the vCPU hook), and stays known while it faults RAM in.
+# One VM after another, each on a freshly freed struct kvm: the kernel hands the last freed
+# object out again.
 t_run ram-only-load mod_load || exit 1
 n=0 why=
 while [ $n -lt 12 ] && [ -z "$why" ]; do
